@@ -1,0 +1,6 @@
+"""Allow ``python -m rlcli``."""
+
+from rlcli.cli import main
+
+if __name__ == "__main__":
+    main()

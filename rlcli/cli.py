@@ -1,0 +1,92 @@
+"""rlcli's root command. Sub-commands load lazily, so ``rlcli --help`` imports neither Ray nor
+torch; errors become exit codes here and nowhere else."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from rlcli import __version__
+from rlcli.console import error_line
+from rlcli.core.errors import RlcliError
+
+#: command name → (module, attribute, one-line help shown by ``rlcli --help``)
+COMMANDS = {
+    "train": ("rlcli.commands.train", "train", "Train an RLlib algorithm as a Ray Tune experiment."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="rlcli")
+def cli() -> None:
+    """rlcli: train, roll out and analyze Ray RLlib agents from the terminal.
+
+    \b
+    Quick start:
+      rlcli train --run PPO --env CartPole-v1 --stop '{"training_iteration": 20}'
+      rlcli train -f tuned_examples/ppo/cartpole-ppo.yaml
+    """
+
+
+def _debug() -> bool:
+    return os.environ.get("RLCLI_DEBUG", "") not in ("", "0")
+
+
+def _usage_hint(exc: click.ClickException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return f" (see '{ctx.command_path} --help')"
+    return ""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: run the CLI and turn every failure into one ``Error:`` line."""
+    try:
+        code = cli.main(args=argv, prog_name="rlcli", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        error_line("Aborted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        if _debug():
+            traceback.print_exc()
+        error_line(exc.format_message() + _usage_hint(exc))
+        sys.exit(exc.exit_code)
+    except RlcliError as exc:
+        if _debug():
+            traceback.print_exc()
+        error_line(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        error_line("Interrupted.")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into a line
+        if _debug():
+            traceback.print_exc()
+        error_line(f"internal error: {type(exc).__name__}: {exc} (run with RLCLI_DEBUG=1 for the traceback)")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

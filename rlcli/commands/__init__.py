@@ -1,0 +1,1 @@
+"""One module per command: parse options, build a spec, make one core call, render the result."""

@@ -1,0 +1,169 @@
+"""``rlcli train``: flags and classic RLlib YAML files become Ray Tune experiments."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rlcli.console import Console, TrainProgress
+from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
+from rlcli.core.experiments import TrainInputs, build_specs
+from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest, default_storage_path
+from rlcli.options import ray_options, verbosity
+
+
+def _resume_inputs(inputs: TrainInputs) -> TrainInputs:
+    """``--resume --name N`` alone: read the algorithm, env and config from N's saved spec."""
+    from dataclasses import replace
+
+    from rlcli.core.experiment_dir import SPEC_FILE
+
+    if inputs.files or inputs.run or not inputs.name:
+        return inputs
+    storage = Path(inputs.storage_path or default_storage_path()).expanduser()
+    spec_file = storage / inputs.name / SPEC_FILE
+    if not spec_file.is_file():
+        raise UsageError(
+            f"No rlcli experiment '{inputs.name}' to resume under {storage} (no {SPEC_FILE}).",
+            "Pass the original --run/--env/-f options with --resume, or the right --storage-path.",
+        )
+    return replace(inputs, files=(str(spec_file),))
+
+
+def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
+    interrupted = [r for r in results if r.interrupted]
+    if interrupted:
+        spec = interrupted[0].spec
+        raise Interrupted(
+            f"Training of {spec.name} stopped; Tune saved its state.",
+            f"Resume with: rlcli train --resume --name {spec.name} --storage-path {spec.storage_path}",
+        )
+    errored = [(r.spec, t) for r in results for t in r.errored]
+    if errored:
+        spec, trial = errored[0]
+        raise TrainingFailed(
+            f"{len(errored)} trial(s) errored; first: {trial.name}: {trial.error or 'unknown error'}.",
+            f"Details: {trial.error_file or spec.path}",
+        )
+    return 0
+
+
+@click.command(context_settings={"ignore_unknown_options": False})
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE.yaml",
+              help="Classic RLlib experiment file (repeatable): name: {run, env, stop, config, ...}.")
+@click.option("--run", "--algo", "run", metavar="ALGO", help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class.")
+@click.option("--env", metavar="ENV", help="Gymnasium id (CartPole-v1) or module:Class / module:function.")
+@click.option("--config", metavar="MAPPING", help="Algorithm config: inline JSON/YAML or a file path.")
+@click.option("--stop", metavar="MAPPING", help="Stop criteria, e.g. '{\"env_runners/episode_return_mean\": 450}'.")
+@click.option("--env-config", metavar="MAPPING", help="Env constructor arguments (gym.make kwargs for ids).")
+@click.option("--checkpoint-freq", type=click.IntRange(min=0), metavar="N", help="Checkpoint every N iterations (0: never).")
+@click.option("--checkpoint-at-end/--no-checkpoint-at-end", default=None, help="Checkpoint when a trial ends (default: on).")
+@click.option("--keep-checkpoints-num", type=click.IntRange(min=1), metavar="K", help="Keep only the K best checkpoints.")
+@click.option("--checkpoint-score-attr", metavar="METRIC", help="Metric ranking kept checkpoints; prefix 'min-' to minimize.")
+@click.option("--storage-path", metavar="DIR", help="Where experiments go (default: $RLCLI_STORAGE_PATH or ~/ray_results).")
+@click.option("--name", metavar="NAME", help="Experiment name (default: ALGO_ENV_TIMESTAMP, or the file's key).")
+@click.option("--num-samples", type=click.IntRange(min=1), metavar="N", help="Repeat the search space N times.")
+@click.option("--seed", type=int, metavar="S", help="Random seed (config key 'seed').")
+@click.option("--max-failures", type=click.IntRange(min=-1), metavar="N", help="Restart an errored trial from its checkpoint up to N times.")
+@ray_options
+@click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
+@click.option("--dry-run", is_flag=True, help="Print the resolved experiments as YAML and exit; starts no Ray.")
+@verbosity
+@click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
+def train(files: tuple[str, ...], run: str | None, env: str | None, config: str | None, stop: str | None,
+          env_config: str | None, checkpoint_freq: int | None, checkpoint_at_end: bool | None,
+          keep_checkpoints_num: int | None, checkpoint_score_attr: str | None, storage_path: str | None,
+          name: str | None, num_samples: int | None, seed: int | None, max_failures: int | None,
+          ray_address: str | None, ray_num_cpus: int | None, ray_num_gpus: int | None, resume: bool,
+          dry_run: bool, verbose: bool, quiet: bool, overrides: tuple[str, ...]) -> int:
+    """Train an RLlib algorithm as a Ray Tune experiment.
+
+    \b
+    Examples:
+      rlcli train --run PPO --env CartPole-v1 --stop '{"training_iteration": 20}'
+      rlcli train -f tuned_examples/ppo/cartpole-ppo.yaml
+      rlcli train --run PPO --env CartPole-v1 lr=0.001 model_config.fcnet_hiddens=[64,64] stop.training_iteration=5
+      rlcli train -f sweep.yaml --num-samples 3 --dry-run
+      rlcli train --resume --name PPO_CartPole-v1_2026-11-21_20-30-00
+
+    KEY=VALUE overrides address the algorithm config by dotted path (values are YAML);
+    stop.X= and env_config.X= reach those sections. Precedence: file < --config < flags < overrides.
+    """
+    if verbose and quiet:
+        raise UsageError("-v and -q contradict each other.", "Pass one of them.")
+    console = Console(quiet=quiet, verbose=verbose)
+    inputs = TrainInputs(
+        files=files, run=run, env=env, config=config, stop=stop, env_config=env_config,
+        checkpoint_freq=checkpoint_freq, checkpoint_at_end=checkpoint_at_end,
+        keep_checkpoints_num=keep_checkpoints_num, checkpoint_score_attr=checkpoint_score_attr,
+        storage_path=storage_path, name=name, num_samples=num_samples, seed=seed,
+        max_failures=max_failures, overrides=overrides,
+    )
+    if resume:
+        inputs = _resume_inputs(inputs)
+    built = build_specs(inputs)
+    for notice in built.notices:
+        console.notice(notice)
+    ray = RayOptions(address=ray_address, num_cpus=ray_num_cpus, num_gpus=ray_num_gpus, verbose=verbose)
+    request = TrainRequest(experiments=built.specs, ray=ray, resume=resume, command_line=("rlcli", *sys.argv[1:]))
+    if dry_run:
+        return _dry_run(request, console)
+    return _train(request, console, named=bool(name))
+
+
+def _dry_run(request: TrainRequest, console: Console) -> int:
+    from rlcli.core import training
+    from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
+
+    if request.ray.joins_cluster:
+        raise UsageError("--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it.")
+    training.quiet_ray(request.ray)
+    cpus, gpus = training.planned_resources(request.ray)
+    documents = []
+    for spec in request.experiments:
+        prepared = training.prepare(spec, cpus, gpus, request.ray.verbose)
+        for notice in prepared.notices:
+            console.notice(notice)
+        resources = ", ".join(f"{k}: {v:g}" for k, v in sorted(prepared.request.items()))
+        header = f"# {prepared.num_trials} trial(s), each asking for {{{resources}}}\n"
+        documents.append(header + dump_yaml(spec_to_dict(prepared.spec)))
+    console.data("".join(documents).rstrip())
+    return 0
+
+
+def _train(request: TrainRequest, console: Console, named: bool) -> int:
+    from dataclasses import replace
+
+    from rlcli.core import training
+
+    training.quiet_ray(request.ray)
+    specs = request.experiments
+    if request.resume:
+        specs = tuple(training.resolve_resume_target(s, named) for s in specs)
+    for spec in specs:
+        training.check_storage(spec.storage_path)
+    progress = TrainProgress(console)
+    prepared = []
+    try:
+        if request.ray.joins_cluster:
+            cpus, gpus = training.init_ray(request.ray)
+        else:
+            cpus, gpus = training.planned_resources(request.ray)
+        for spec in specs:
+            item = training.prepare(spec, cpus, gpus, request.ray.verbose)
+            for notice in item.notices:
+                console.notice(notice)
+            prepared.append(item)
+        if not request.ray.joins_cluster:
+            training.init_ray(request.ray)
+        results = []
+        for item in prepared:
+            progress.experiment_started(item.spec.name, str(item.spec.path), item.num_trials, request.resume)
+            results += training.run(replace(request, experiments=(item.spec,)), [item], progress)
+            if results[-1].interrupted:
+                break
+    finally:
+        training.shutdown_ray()
+    return _report(results, request)

@@ -1,0 +1,145 @@
+"""The only module that writes to the terminal.
+
+Data (summaries, ``--dry-run`` YAML, JSON) goes to stdout; notices, progress and errors go to
+stderr, so ``-q`` and ``--json`` output pipes cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console as RichConsole
+from rich.live import Live
+from rich.table import Table
+
+from rlcli.core.spec import ExperimentResult, ProgressRow
+
+
+def error_line(message: str) -> None:
+    """``Error: ...`` as exactly one line on stderr (never wrapped)."""
+    sys.stderr.write("Error: " + " ".join(str(message).split()) + "\n")
+    sys.stderr.flush()
+
+
+@dataclass
+class Console:
+    """Verbosity-aware output; ``quiet`` keeps only the data on stdout."""
+
+    quiet: bool = False
+    verbose: bool = False
+    as_json: bool = False
+    out: RichConsole = field(default_factory=lambda: RichConsole(soft_wrap=True))
+    err: RichConsole = field(default_factory=lambda: RichConsole(stderr=True, soft_wrap=True))
+
+    def notice(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(f"[cyan]notice:[/] {message}", highlight=False, markup=True)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(message, highlight=False, markup=False)
+
+    def data(self, text: str) -> None:
+        """Raw text to stdout (YAML, paths) with no markup or wrapping."""
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+    def json(self, payload: Any) -> None:
+        self.data(json.dumps(payload, indent=2, default=str))
+
+
+_COLUMNS = ("trial", "status", "iter", "return (mean)", "env steps", "time")
+
+
+@dataclass
+class _TrialState:
+    status: str = "PENDING"
+    row: ProgressRow | None = None
+
+
+class TrainProgress:
+    """Live progress of a ``train`` run: a rich table on a terminal, one line per result
+    otherwise (CI logs), nothing with ``-q``. Also the summary at the end."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.trials: dict[str, _TrialState] = {}
+        self.live: Live | None = None
+        self.interactive = console.err.is_terminal and not console.quiet
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def experiment_started(self, name: str, path: str, num_trials: int, resume: bool) -> None:
+        verb = "Resuming" if resume else "Training"
+        self.console.info(f"{verb} {name}: {num_trials} trial(s) → {path}")
+        self.trials = {}
+        if self.interactive:
+            self.live = Live(self._table(), console=self.console.err, refresh_per_second=4, transient=False)
+            self.live.start()
+
+    def interrupting(self, signum: int) -> None:
+        self.console.err.print(
+            "\n[yellow]Stopping: saving Tune's state (press Ctrl-C again to force quit)…[/]", highlight=False
+        )
+
+    def experiment_finished(self, result: ExperimentResult) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.stop()
+            self.live = None
+        self.summary(result)
+
+    # -- ProgressSink ---------------------------------------------------------------------------
+    def progress(self, row: ProgressRow) -> None:
+        state = self.trials.setdefault(row.trial, _TrialState())
+        state.row, state.status = row, "RUNNING"
+        if self.live is not None:
+            self.live.update(self._table())
+        elif not self.console.quiet:
+            ret = "-" if row.episode_return is None else f"{row.episode_return:8.2f}"
+            self.console.err.print(
+                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
+                highlight=False,
+                markup=False,
+            )
+
+    def trial_status(self, trial: str, status: str) -> None:
+        self.trials.setdefault(trial, _TrialState()).status = status
+        if self.live is not None:
+            self.live.update(self._table())
+
+    def _table(self) -> Table:
+        table = Table(*_COLUMNS, title=None, expand=False)
+        for name, state in sorted(self.trials.items()):
+            row = state.row
+            cells = ["-", "-", "-", "-"] if row is None else [
+                str(row.iteration),
+                "-" if row.episode_return is None else f"{row.episode_return:.2f}",
+                f"{row.env_steps:,}",
+                f"{row.time_s:.1f}s",
+            ]
+            table.add_row(name, state.status, *cells)
+        return table
+
+    # -- summary ----------------------------------------------------------------------------
+    def summary(self, result: ExperimentResult) -> None:
+        spec = result.spec
+        out = self.console
+        errored = len(result.errored)
+        state = "already finished" if result.already_finished else ("interrupted" if result.interrupted else "done")
+        lines = [f"Experiment {spec.name}: {state}, {len(result.trials)} trial(s), {errored} errored", f"  results:          {spec.path}"]
+        best = result.best
+        if best is not None:
+            lines += [
+                f"  best trial:       {best.name}",
+                f"  best mean return: {best.best_return:.2f} (iterations {best.iterations}, env steps {best.env_steps:,})",
+            ]
+        ckpt = best.best_checkpoint if best else next((t.best_checkpoint for t in result.trials if t.best_checkpoint), None)
+        if ckpt:
+            lines += [f"  best checkpoint:  {ckpt}", f"  roll it out:      rlcli rollout {shlex.quote(ckpt)}"]
+        for trial in result.errored:
+            lines.append(f"  ERROR in {trial.name}: {trial.error or 'see error file'} ({trial.error_file or 'no error file'})")
+        out.data("\n".join(lines))

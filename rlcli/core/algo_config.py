@@ -1,0 +1,136 @@
+"""rlcli's config mapping → RLlib's ``AlgorithmConfig``: key checks, RLlib's own ``validate()``,
+and fitting resource requests to the Ray that will run them. Imports RLlib lazily."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from rlcli.core import searchspace
+from rlcli.core.connectors import KNOWN_CONNECTORS, NamedConnectorFactory
+from rlcli.core.errors import ConfigError, did_you_mean
+from rlcli.core.legacy import MODEL_CONFIG_FIELDS
+from rlcli.core.spec import ExperimentSpec
+
+#: Keys ``AlgorithmConfig.update_from_dict`` understands although they are not attributes.
+SPECIAL_KEYS = frozenset(
+    {"env", "env_config", "lambda", "input", "callbacks", "framework", "multiagent", "model_config",
+     "env_to_module_connector", "num_workers", "create_env_on_driver", "custom_eval_function",
+     "num_cpus_for_driver", "evaluation_config", "seed"}
+)
+
+
+def to_rllib_dict(spec: ExperimentSpec, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The mapping RLlib's ``update_from_dict`` (and Tune's ``param_space``) receives."""
+    out = dict(spec.config if config is None else config)
+    if spec.env is not None:
+        out["env"] = spec.env
+    if spec.env_config:
+        out["env_config"] = dict(spec.env_config)
+    if "model_config" in out:
+        out["_model_config"] = out.pop("model_config")
+    connector = out.pop("env_to_module_connector", None)
+    if connector is not None:
+        if connector not in KNOWN_CONNECTORS:
+            raise ConfigError(
+                f"env_to_module_connector '{connector}' is not one rlcli can build from a name.",
+                f"Known: {', '.join(KNOWN_CONNECTORS)}.",
+            )
+        out["_env_to_module_connector"] = NamedConnectorFactory(connector)
+    return out
+
+
+def _accepted_keys(default: Any) -> set[str]:
+    from ray._common.deprecation import DEPRECATED_VALUE
+
+    keys = set(SPECIAL_KEYS)
+    for name, value in vars(default).items():
+        if not name.startswith("_") and value != DEPRECATED_VALUE:
+            keys.add(name)
+    keys |= {n for n, v in vars(type(default)).items() if isinstance(v, property) and not n.startswith("_")}
+    return keys
+
+
+def check_keys(algorithm: str, default: Any, config: dict[str, Any]) -> None:
+    """Unknown keys are an error naming the nearest valid key (RLlib would store them silently)."""
+    accepted = _accepted_keys(default)
+    for key in config:
+        if key not in accepted:
+            raise ConfigError(
+                f"Unknown config key '{key}' for {algorithm}.",
+                did_you_mean(key, accepted) or "See the algorithm's AlgorithmConfig for valid keys.",
+            )
+    model = config.get("model_config")
+    if isinstance(model, dict):
+        defaults = default._model_config if isinstance(default._model_config, dict) else {}
+        valid = MODEL_CONFIG_FIELDS | set(defaults)
+        for key in model:
+            if key not in valid:
+                raise ConfigError(f"Unknown model_config key '{key}'.", did_you_mean(key, valid))
+
+
+def build_config(cls: Any, spec: ExperimentSpec, config: dict[str, Any] | None = None) -> Any:
+    """An ``AlgorithmConfig`` for one representative point of the search space, validated by
+    RLlib itself, so a bad value fails before Ray starts."""
+    default = cls.get_default_config()
+    config = spec.config if config is None else config
+    check_keys(spec.algorithm, default, config)
+    point = searchspace.sample(to_rllib_dict(spec, config))
+    try:
+        algo_config = default.update_from_dict(point)
+        algo_config.validate()
+    except (ValueError, TypeError, KeyError, AttributeError, ImportError, NotImplementedError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{spec.algorithm} rejects this config: {first}") from exc
+    return algo_config
+
+
+@dataclasses.dataclass(frozen=True)
+class FittedSpec:
+    spec: ExperimentSpec
+    algo_config: Any
+    request: dict[str, float]
+    notices: tuple[str, ...]
+
+
+def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float) -> FittedSpec:
+    """Compare what one trial will request with what Ray has. Knobs the user left at RLlib's
+    defaults are shrunk to fit (with a notice); knobs the user set fail at once, with numbers."""
+    notices: list[str] = []
+    config = dict(spec.config)
+    algo_config = build_config(cls, spec, config)
+    request = _request(cls, algo_config)
+    if request.get("CPU", 0) > cpus and "num_env_runners" not in config:
+        old = algo_config.num_env_runners
+        config["num_env_runners"] = 0
+        algo_config = build_config(cls, spec, config)
+        request = _request(cls, algo_config)
+        notices.append(
+            f"{spec.name}: {spec.algorithm}'s default num_env_runners={old} needs more CPUs than the {cpus:g} "
+            "Ray has; using num_env_runners=0 (sampling in the trainer). Set num_env_runners to choose."
+        )
+    if gpus > 0 and "num_gpus_per_learner" not in config and not algo_config.num_gpus_per_learner:
+        config["num_gpus_per_learner"] = 1
+        algo_config = build_config(cls, spec, config)
+        request = _request(cls, algo_config)
+        notices.append(f"{spec.name}: Ray has {gpus:g} GPU(s); training the learner on one (num_gpus_per_learner=1).")
+    _require_fit(spec, request, cpus, gpus)
+    return FittedSpec(dataclasses.replace(spec, config=config), algo_config, request, tuple(notices))
+
+
+def _request(cls: Any, algo_config: Any) -> dict[str, float]:
+    return dict(cls.default_resource_request(algo_config).required_resources)
+
+
+def _require_fit(spec: ExperimentSpec, request: dict[str, float], cpus: float, gpus: float) -> None:
+    need_cpu, need_gpu = request.get("CPU", 0), request.get("GPU", 0)
+    if need_cpu > cpus:
+        raise ConfigError(
+            f"{spec.name}: one trial asks for {need_cpu:g} CPUs but Ray has {cpus:g}; it would wait forever.",
+            "Lower num_env_runners / num_cpus_per_env_runner / num_learners, or pass --ray-num-cpus.",
+        )
+    if need_gpu > gpus:
+        raise ConfigError(
+            f"{spec.name}: one trial asks for {need_gpu:g} GPUs but Ray has {gpus:g}.",
+            "Set num_gpus_per_learner=0, or run where GPUs are (--ray-num-gpus / --ray-address).",
+        )

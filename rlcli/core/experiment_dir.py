@@ -1,0 +1,118 @@
+"""Plain reads and writes of a Tune experiment directory that need neither Ray nor pickle."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rlcli.core.spec import ExperimentSpec
+
+SPEC_FILE = "rlcli-spec.yaml"
+FINISHED = "TERMINATED"
+
+
+def state_files(exp_dir: Path) -> list[Path]:
+    """Tune's ``experiment_state-<timestamp>.json`` files, newest last."""
+    return sorted(Path(exp_dir).glob("experiment_state-*.json"), key=lambda p: p.stat().st_mtime)
+
+
+def has_experiment_state(exp_dir: Path) -> bool:
+    return Path(exp_dir).is_dir() and bool(state_files(exp_dir))
+
+
+def trial_statuses(exp_dir: Path) -> dict[str, str]:
+    """``{trial_id: status}`` from the newest experiment state (plain JSON parts only)."""
+    files = state_files(exp_dir)
+    if not files:
+        return {}
+    data = json.loads(files[-1].read_text(encoding="utf-8"))
+    statuses = {}
+    for entry in data.get("trial_data", []):
+        trial = json.loads(entry[0])
+        statuses[trial.get("trial_id", "?")] = trial.get("status", "?")
+    return statuses
+
+
+def unfinished_trials(exp_dir: Path) -> list[str]:
+    return [tid for tid, status in trial_statuses(exp_dir).items() if status != FINISHED]
+
+
+def find_latest_experiment(spec: ExperimentSpec) -> str | None:
+    """Name of the newest experiment under the storage path made for the same algo and env."""
+    from rlcli.core.experiments import name_prefix
+
+    root = Path(spec.storage_path)
+    if not root.is_dir():
+        return None
+    prefix = name_prefix(spec.algorithm, spec.env)
+    candidates = [d for d in root.iterdir() if d.name.startswith(prefix) and has_experiment_state(d)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda d: state_files(d)[-1].stat().st_mtime).name
+
+
+def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
+    """The resolved experiment in classic ``-f`` shape (``rlcli train -f`` reads it back)."""
+    ck = spec.checkpoint
+    body: dict[str, Any] = {"run": spec.algorithm, "env": spec.env}
+    config = dict(spec.config)
+    if spec.env_config:
+        config["env_config"] = dict(spec.env_config)
+    body["config"] = config
+    body["stop"] = dict(spec.stop)
+    body["checkpoint_freq"] = ck.frequency
+    body["checkpoint_at_end"] = ck.at_end
+    if ck.keep is not None:
+        body["keep_checkpoints_num"] = ck.keep
+    if ck.score_attr:
+        body["checkpoint_score_attr"] = ("min-" if ck.score_order == "min" else "") + ck.score_attr
+    body["num_samples"] = spec.num_samples
+    if spec.max_failures:
+        body["max_failures"] = spec.max_failures
+    body["storage_path"] = spec.storage_path
+    return {spec.name: body}
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temp file beside ``path`` and rename it, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_spec_file(spec: ExperimentSpec, command_line: tuple[str, ...]) -> Path:
+    """Save the resolved spec and the exact command beside Tune's files (reproducibility)."""
+    header = "# Written by rlcli. Re-run with: rlcli train -f " + SPEC_FILE + "\n"
+    if command_line:
+        header += "# Command: " + shlex.join(command_line) + "\n"
+    path = spec.path / SPEC_FILE
+    atomic_write(path, header + dump_yaml(spec_to_dict(spec)))
+    return path
+
+
+def read_spec_file(exp_dir: Path) -> dict[str, Any] | None:
+    """The saved spec of an experiment rlcli made, or None."""
+    from rlcli.core.loading import parse_yaml
+
+    path = Path(exp_dir) / SPEC_FILE
+    if not path.is_file():
+        return None
+    data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return data if isinstance(data, dict) else None

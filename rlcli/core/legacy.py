@@ -1,0 +1,335 @@
+"""Old-API-stack config keys and metric names, translated to Ray 2.60 terms.
+
+A table, not scattered ``if``s: :data:`LEGACY_KEYS` maps each old top-level config key to a rule.
+Every translation yields one notice line; keys with no equivalent raise a :class:`ConfigError`
+that says what to do instead. Nothing is dropped silently. Pure Python: no Ray import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rlcli.core.errors import ConfigError, did_you_mean
+
+
+@dataclass(frozen=True)
+class Rename:
+    """The key has a new name and the same meaning."""
+
+    new: str
+
+
+@dataclass(frozen=True)
+class Convert:
+    """The value moves elsewhere or changes shape: ``fn(value)`` returns the new keys to merge."""
+
+    fn: Callable[[Any], dict[str, Any]]
+    describe: str
+
+
+@dataclass(frozen=True)
+class Obsolete:
+    """The setting has no effect on the new API stack (TF-only, old-stack only); noted and left out."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """No equivalent exists; the user must change the file."""
+
+    fix: str
+
+
+Rule = Rename | Convert | Obsolete | Unsupported
+
+#: Fields of RLlib 2.60's ``DefaultModelConfig`` (checked against Ray by an integration test).
+MODEL_CONFIG_FIELDS = frozenset(
+    """fcnet_hiddens fcnet_activation fcnet_kernel_initializer fcnet_kernel_initializer_kwargs
+    fcnet_bias_initializer fcnet_bias_initializer_kwargs fcnet_use_layernorm conv_filters conv_activation
+    conv_kernel_initializer conv_kernel_initializer_kwargs conv_bias_initializer conv_bias_initializer_kwargs
+    head_fcnet_hiddens head_fcnet_activation head_fcnet_kernel_initializer head_fcnet_kernel_initializer_kwargs
+    head_fcnet_bias_initializer head_fcnet_bias_initializer_kwargs head_fcnet_use_layernorm free_log_std
+    log_std_clip_param vf_share_layers use_lstm max_seq_len lstm_cell_size lstm_use_prev_action
+    lstm_use_prev_reward lstm_kernel_initializer lstm_kernel_initializer_kwargs lstm_bias_initializer
+    lstm_bias_initializer_kwargs fusionnet_hiddens fusionnet_activation fusionnet_kernel_initializer
+    fusionnet_kernel_initializer_kwargs fusionnet_bias_initializer fusionnet_bias_initializer_kwargs""".split()
+)
+
+#: Old ``model: {...}`` sub-keys whose name changed.
+_MODEL_RENAMES = {
+    "post_fcnet_hiddens": "head_fcnet_hiddens",
+    "post_fcnet_activation": "head_fcnet_activation",
+    "lstm_use_prev_action_reward": None,  # split below
+}
+
+#: Old ``model`` sub-keys that only fed the old stack's preprocessors; dropped with a notice.
+_MODEL_OBSOLETE = {
+    "_disable_preprocessor_api": "the new stack has no preprocessor API",
+    "_disable_action_flattening": "the new stack has no action flattening",
+    "_use_default_native_models": "the new stack has no native-model switch",
+    "_time_major": "the new stack keeps a fixed batch-major layout",
+}
+
+
+def _model(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"'model' must be a mapping, got {value!r}.")
+    out: dict[str, Any] = {}
+    for key, sub in value.items():
+        if key in ("custom_model", "custom_model_config", "custom_action_dist", "custom_preprocessor"):
+            raise ConfigError(
+                f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
+                "Write an RLModule and set it through rl_module_spec (see RLlib's RLModule docs).",
+            )
+        if key == "lstm_use_prev_action_reward":
+            out["lstm_use_prev_action"] = out["lstm_use_prev_reward"] = sub
+        elif key in _MODEL_RENAMES:
+            out[_MODEL_RENAMES[key]] = sub
+        elif key in MODEL_CONFIG_FIELDS:
+            out[key] = sub
+        elif key not in _MODEL_OBSOLETE:
+            raise ConfigError(
+                f"'model.{key}' has no equivalent in RLlib 2.60's model_config.",
+                did_you_mean(str(key), MODEL_CONFIG_FIELDS) or "Remove it or move it into your own RLModule.",
+            )
+    return {"model_config": out}
+
+
+def _num_gpus(value: Any) -> dict[str, Any]:
+    if not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"'num_gpus' must be a number >= 0, got {value!r}.")
+    if value == 0:
+        return {"num_gpus_per_learner": 0}
+    if value < 1:
+        return {"num_gpus_per_learner": value}
+    return {"num_learners": int(value) if value > 1 else 0, "num_gpus_per_learner": 1}
+
+
+def _framework(value: Any) -> dict[str, Any]:
+    if value not in ("torch", "tf", "tf2", "tfe", "jax"):
+        raise ConfigError(f"'framework' must be torch (or a legacy tf/tf2/tfe), got {value!r}.")
+    return {}
+
+
+def _observation_filter(value: Any) -> dict[str, Any]:
+    if value == "NoFilter":
+        return {}
+    if value in ("MeanStdFilter", "ConcurrentMeanStdFilter"):
+        return {"env_to_module_connector": "MeanStdFilter"}
+    raise ConfigError(f"observation_filter '{value}' has no new-stack equivalent.", "Use MeanStdFilter or NoFilter.")
+
+
+def _evaluation_num_episodes(value: Any) -> dict[str, Any]:
+    return {"evaluation_duration": value, "evaluation_duration_unit": "episodes"}
+
+
+def _schedule_into(new_key: str) -> Callable[[Any], dict[str, Any]]:
+    def convert(value: Any) -> dict[str, Any]:
+        return {new_key: value}
+
+    return convert
+
+
+def _exploration_config(value: Any) -> dict[str, Any]:
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind in ("StochasticSampling", None) and isinstance(value, dict):
+        return {}
+    if kind == "EpsilonGreedy":
+        start = value.get("initial_epsilon", 1.0)
+        end = value.get("final_epsilon", 0.05)
+        steps = value.get("epsilon_timesteps", 100_000)
+        return {"epsilon": [[0, start], [steps, end]]}
+    raise ConfigError(
+        f"exploration_config type {kind!r} has no equivalent on the new API stack.",
+        "Exploration now lives in the RLModule; for DQN set epsilon: [[0, 1.0], [10000, 0.05]].",
+    )
+
+
+def _horizon(value: Any) -> dict[str, Any]:
+    return {"env_config": {"max_episode_steps": value}}
+
+
+def _into(section: str, key: str) -> Callable[[Any], dict[str, Any]]:
+    def convert(value: Any) -> dict[str, Any]:
+        return {section: {key: value}}
+
+    return convert
+
+
+_WORKER_RENAMES = {
+    "num_rollout_workers": "num_env_runners",
+    "num_envs_per_worker": "num_envs_per_env_runner",
+    "num_cpus_per_worker": "num_cpus_per_env_runner",
+    "num_gpus_per_worker": "num_gpus_per_env_runner",
+    "custom_resources_per_worker": "custom_resources_per_env_runner",
+    "num_learner_workers": "num_learners",
+    "num_cpus_per_learner_worker": "num_cpus_per_learner",
+    "num_gpus_per_learner_worker": "num_gpus_per_learner",
+    "num_cpus_for_local_worker": "num_cpus_for_main_process",
+    "num_cpus_for_driver": "num_cpus_for_main_process",
+    "evaluation_num_workers": "evaluation_num_env_runners",
+    "recreate_failed_workers": "restart_failed_env_runners",
+    "recreate_failed_env_runners": "restart_failed_env_runners",
+    "ignore_worker_failures": "ignore_env_runner_failures",
+    "max_num_worker_restarts": "max_num_env_runner_restarts",
+    "delay_between_worker_restarts_s": "delay_between_env_runner_restarts_s",
+    "num_consecutive_worker_failures_tolerance": "num_consecutive_env_runner_failures_tolerance",
+    "worker_health_probe_timeout_s": "env_runner_health_probe_timeout_s",
+    "worker_restore_timeout_s": "env_runner_restore_timeout_s",
+    "validate_workers_after_construction": "validate_env_runners_after_construction",
+    "max_requests_in_flight_per_sampler_worker": "max_requests_in_flight_per_env_runner",
+}
+
+_TF_ONLY = "TensorFlow-only; the new API stack runs torch"
+_OLD_STACK = "old-API-stack only; no effect on Ray 2.60's new stack"
+
+#: RLlib's internal spellings that users copy from its source; renamed to rlcli's public key silently.
+ALIASES = {"_model_config": "model_config"}
+
+LEGACY_KEYS: dict[str, Rule] = {
+    **{old: Rename(new) for old, new in _WORKER_RENAMES.items()},
+    "num_workers": Rename("num_env_runners"),
+    "num_sgd_iter": Rename("num_epochs"),
+    "sgd_minibatch_size": Rename("minibatch_size"),
+    "learning_starts": Rename("num_steps_sampled_before_learning_starts"),
+    "timesteps_per_iteration": Rename("min_sample_timesteps_per_iteration"),
+    "min_iter_time_s": Rename("min_time_s_per_iteration"),
+    "min_time_s_per_reporting": Rename("min_time_s_per_iteration"),
+    "min_sample_timesteps_per_reporting": Rename("min_sample_timesteps_per_iteration"),
+    "min_train_timesteps_per_reporting": Rename("min_train_timesteps_per_iteration"),
+    "metrics_smoothing_episodes": Rename("metrics_num_episodes_for_smoothing"),
+    "collect_metrics_timeout": Rename("metrics_episode_collection_timeout_s"),
+    "synchronize_filter": Rename("update_worker_filter_stats"),
+    "create_env_on_driver": Rename("create_env_on_local_worker"),
+    "multi_agent": Rename("multiagent"),
+    "model": Convert(_model, "model_config (the RLModule's model config)"),
+    "vf_share_layers": Convert(_into("model_config", "vf_share_layers"), "model_config.vf_share_layers"),
+    "num_gpus": Convert(_num_gpus, "num_gpus_per_learner (learners hold the GPUs on the new stack)"),
+    "framework": Convert(_framework, "torch, the only framework of the new API stack"),
+    "observation_filter": Convert(_observation_filter, "an env-to-module MeanStdFilter connector"),
+    "evaluation_num_episodes": Convert(_evaluation_num_episodes, "evaluation_duration (unit: episodes)"),
+    "lr_schedule": Convert(_schedule_into("lr"), "lr as a [[timestep, value], ...] schedule"),
+    "entropy_coeff_schedule": Convert(_schedule_into("entropy_coeff"), "entropy_coeff as a schedule"),
+    "exploration_config": Convert(_exploration_config, "the RLModule's exploration (DQN: epsilon schedule)"),
+    "buffer_size": Convert(_into("replay_buffer_config", "capacity"), "replay_buffer_config.capacity"),
+    "horizon": Convert(_horizon, "env_config.max_episode_steps (gymnasium's TimeLimit)"),
+    "_enable_new_api_stack": Obsolete("the new API stack is the default in Ray 2.60"),
+    "_enable_rl_module_api": Obsolete("the new API stack is the default in Ray 2.60"),
+    "_enable_learner_api": Obsolete("the new API stack is the default in Ray 2.60"),
+    "eager_tracing": Obsolete(_TF_ONLY),
+    "eager_max_retraces": Obsolete(_TF_ONLY),
+    "tf_session_args": Obsolete(_TF_ONLY),
+    "local_tf_session_args": Obsolete(_TF_ONLY),
+    "simple_optimizer": Obsolete(_OLD_STACK),
+    "sample_async": Obsolete(_OLD_STACK),
+    "_fake_gpus": Obsolete(_OLD_STACK),
+    "soft_horizon": Unsupported("Remove it: episodes end only through the env's terminated/truncated flags."),
+    "no_done_at_end": Unsupported("Remove it: truncation is reported by the env (gymnasium's truncated flag)."),
+    "monitor": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
+    "record_env": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
+    "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),
+}
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """A translated mapping plus the notice lines that explain each change."""
+
+    config: dict[str, Any]
+    notices: tuple[str, ...]
+
+
+def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
+    """Translate the legacy top-level keys of one config mapping (nested sections are kept)."""
+    from rlcli.core.overrides import deep_merge
+
+    out: dict[str, Any] = {}
+    moved: list[dict[str, Any]] = []
+    notices: list[str] = []
+    for key, value in config.items():
+        if key in ALIASES:
+            moved.append({ALIASES[key]: value})
+            continue
+        rule = LEGACY_KEYS.get(key)
+        if rule is None and key == "evaluation_config" and isinstance(value, dict):
+            nested = migrate_config(value, f"{where}.evaluation_config")
+            out[key] = nested.config
+            notices += nested.notices
+        elif rule is None:
+            out[key] = value
+        elif isinstance(rule, Rename):
+            moved.append({rule.new: value})
+            notices.append(f"{where}: legacy key '{key}' → '{rule.new}'")
+        elif isinstance(rule, Convert):
+            moved.append(rule.fn(value))
+            notices.append(f"{where}: legacy key '{key}: {_short(value)}' → {rule.describe}")
+        elif isinstance(rule, Obsolete):
+            notices.append(f"{where}: legacy key '{key}' left out: {rule.why}")
+        else:
+            raise ConfigError(f"{where}: legacy key '{key}' has no equivalent in RLlib 2.60.", rule.fix)
+    for extra in moved:
+        out = deep_merge(out, extra)
+    notices += _framework_notice(config, where)
+    return Migrated(out, tuple(notices))
+
+
+def _framework_notice(config: dict[str, Any], where: str) -> list[str]:
+    if config.get("framework") in ("tf", "tf2", "tfe", "jax"):
+        return [f"{where}: framework '{config['framework']}' becomes torch (RLlib 2.60's new stack is torch-only)"]
+    return []
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+#: Old result names → Ray 2.60 flattened metric paths (for stop criteria and checkpoint scores).
+LEGACY_METRICS = {
+    "episode_reward_mean": "env_runners/episode_return_mean",
+    "episode_reward_max": "env_runners/episode_return_max",
+    "episode_reward_min": "env_runners/episode_return_min",
+    "episode_len_mean": "env_runners/episode_len_mean",
+    "episodes_total": "env_runners/num_episodes_lifetime",
+    "timesteps_total": "num_env_steps_sampled_lifetime",
+    "agent_timesteps_total": "num_agent_steps_sampled_lifetime",
+    "sampler_results/episode_reward_mean": "env_runners/episode_return_mean",
+    "sampler_results/episode_reward_max": "env_runners/episode_return_max",
+    "sampler_results/episode_reward_min": "env_runners/episode_return_min",
+    "sampler_results/episode_len_mean": "env_runners/episode_len_mean",
+    "evaluation/episode_reward_mean": "evaluation/env_runners/episode_return_mean",
+    "evaluation/sampler_results/episode_reward_mean": "evaluation/env_runners/episode_return_mean",
+    "info/num_env_steps_sampled": "num_env_steps_sampled_lifetime",
+}
+
+
+def migrate_metric(name: str) -> tuple[str, str | None]:
+    """``(new_name, notice or None)`` for one metric name."""
+    new = LEGACY_METRICS.get(name)
+    if new is None:
+        return name, None
+    return new, f"legacy metric '{name}' → '{new}'"
+
+
+#: Env ids that gymnasium no longer has, mapped to their current version.
+LEGACY_ENV_IDS = {
+    "Pendulum-v0": "Pendulum-v1",
+    "FrozenLake-v0": "FrozenLake-v1",
+    "FrozenLake8x8-v0": "FrozenLake8x8-v1",
+    "MountainCarContinuous-v0": "MountainCarContinuous-v0",
+    "LunarLander-v2": "LunarLander-v3",
+    "LunarLanderContinuous-v2": "LunarLanderContinuous-v3",
+    "BipedalWalker-v2": "BipedalWalker-v3",
+    "Taxi-v2": "Taxi-v3",
+}
+
+
+def migrate_env_id(env: str) -> tuple[str, str | None]:
+    """``(current_id, notice or None)``: old gym ids move to their gymnasium successor."""
+    new = LEGACY_ENV_IDS.get(env)
+    if new is None or new == env:
+        return env, None
+    return new, f"env '{env}' no longer exists in gymnasium → '{new}'"

@@ -1,0 +1,117 @@
+"""Typed, frozen specs: the one source of truth between the command line and the core."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_METRIC = "env_runners/episode_return_mean"
+
+
+def default_storage_path() -> str:
+    """``$RLCLI_STORAGE_PATH`` or Tune's own default, ``~/ray_results``."""
+    return os.path.abspath(os.path.expanduser(os.environ.get("RLCLI_STORAGE_PATH") or "~/ray_results"))
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    """When Tune saves checkpoints and which ones it keeps."""
+
+    frequency: int = 0
+    at_end: bool = True
+    keep: int | None = None
+    score_attr: str | None = None
+    score_order: str = "max"
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """One resolved experiment: everything ``rlcli train`` hands to Tune."""
+
+    name: str
+    algorithm: str
+    env: str | None
+    env_config: dict[str, Any]
+    config: dict[str, Any]
+    stop: dict[str, float]
+    checkpoint: CheckpointSpec
+    storage_path: str
+    num_samples: int = 1
+    max_failures: int = 0
+    source: str = "command line"
+
+    @property
+    def path(self) -> Path:
+        """The experiment directory Tune writes: ``<storage_path>/<name>``."""
+        return Path(self.storage_path) / self.name
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """How to reach Ray: a fresh local instance (default) or an existing cluster."""
+
+    address: str | None = None
+    num_cpus: int | None = None
+    num_gpus: int | None = None
+    verbose: bool = False
+
+    @property
+    def joins_cluster(self) -> bool:
+        return bool(self.address) and self.address != "local"
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """A whole ``rlcli train`` invocation, resolved."""
+
+    experiments: tuple[ExperimentSpec, ...]
+    ray: RayOptions = field(default_factory=RayOptions)
+    resume: bool = False
+    command_line: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One result of one trial, as the live table shows it."""
+
+    trial: str
+    iteration: int
+    episode_return: float | None
+    env_steps: int
+    time_s: float
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """What the end-of-run summary needs about one trial."""
+
+    name: str
+    status: str
+    iterations: int
+    env_steps: int
+    best_return: float | None
+    last_return: float | None
+    best_checkpoint: str | None
+    error_file: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """The outcome of one experiment."""
+
+    spec: ExperimentSpec
+    trials: tuple[TrialSummary, ...]
+    interrupted: bool = False
+    already_finished: bool = False
+
+    @property
+    def errored(self) -> tuple[TrialSummary, ...]:
+        return tuple(t for t in self.trials if t.error_file or t.status == "ERROR")
+
+    @property
+    def best(self) -> TrialSummary | None:
+        scored = [t for t in self.trials if t.best_return is not None]
+        return max(scored, key=lambda t: t.best_return) if scored else None

@@ -1,0 +1,270 @@
+"""ExperimentSpecs → Ray Tune experiments → results.
+
+:func:`prepare` resolves and validates everything without starting Ray (it is also what
+``--dry-run`` shows); :func:`run` starts or joins Ray, runs the experiments one after another and
+summarizes them. Ray, Tune and RLlib are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rlcli.core import searchspace
+from rlcli.core.algo_config import fit_resources, to_rllib_dict
+from rlcli.core.errors import RlcliError, UsageError
+from rlcli.core.experiment_dir import (
+    find_latest_experiment,
+    has_experiment_state,
+    unfinished_trials,
+    write_spec_file,
+)
+from rlcli.core.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
+from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
+from rlcli.core.summary import summarize_grid
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedExperiment:
+    """A spec with everything resolved: the Algorithm class, the env, resources, trial count."""
+
+    spec: ExperimentSpec
+    algorithm_cls: Any
+    env: ResolvedEnv | None
+    request: dict[str, float]
+    num_trials: int
+    notices: tuple[str, ...]
+
+
+def quiet_ray(options: RayOptions) -> None:
+    """Environment and loggers that make Ray and Tune print nothing rlcli did not ask for."""
+    env = {
+        "RAY_AIR_NEW_OUTPUT": "0",
+        "TUNE_DISABLE_SIGINT_HANDLER": "1",
+        "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",
+        "OMP_NUM_THREADS": "1",
+        "RAY_DEDUP_LOGS": "1",
+    }
+    if not options.joins_cluster:
+        env["RAY_AUTH_MODE"] = "disabled"
+    if not options.verbose:
+        env["PYTHONWARNINGS"] = "ignore"
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    silence_loggers(options.verbose)
+    if not options.verbose:
+        warnings.filterwarnings("ignore")
+
+
+def silence_loggers(verbose: bool) -> None:
+    """Ray's loggers to ERROR (again after RLlib's import, which resets ``ray.rllib``'s level)."""
+    level = logging.INFO if verbose else logging.ERROR
+    for name in ("ray", "ray.rllib", "ray.tune", "ray.train", "ray.air", "ray.data"):
+        logging.getLogger(name).setLevel(level)
+
+
+def planned_resources(options: RayOptions) -> tuple[float, float]:
+    """CPUs and GPUs the local Ray instance will have (flags, else what this machine has)."""
+    cpus = options.num_cpus if options.num_cpus is not None else (os.cpu_count() or 1)
+    if options.num_gpus is not None:
+        return float(cpus), float(options.num_gpus)
+    try:
+        import torch
+
+        return float(cpus), float(torch.cuda.device_count())
+    except Exception:  # noqa: BLE001 - no torch/CUDA: no GPUs
+        return float(cpus), 0.0
+
+
+def prepare(spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = False) -> PreparedExperiment:
+    """Resolve algorithm and env, validate the config with RLlib, fit resources. No Ray start."""
+    resolved = resolve_algorithm(spec.algorithm)
+    silence_loggers(verbose)
+    spec = dataclasses.replace(spec, algorithm=resolved.name)
+    env = resolve_env(spec.env) if spec.env else None
+    if env is None and not ({"input", "input_"} & set(spec.config)):
+        raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
+    fitted = fit_resources(resolved.cls, spec, cpus, gpus)
+    return PreparedExperiment(
+        spec=fitted.spec,
+        algorithm_cls=resolved.cls,
+        env=env,
+        request=fitted.request,
+        num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples),
+        notices=fitted.notices,
+    )
+
+
+def check_storage(path: str) -> None:
+    """Fail before training when results could not be written."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".rlcli-write-test-"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"Storage path '{path}' is not writable: {exc.strerror or exc}.",
+            "Pass --storage-path DIR (or set RLCLI_STORAGE_PATH) to a writable directory.",
+        ) from None
+
+
+def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
+    """``--resume`` without ``--name`` continues the newest experiment of the same algo and env."""
+    if named or has_experiment_state(spec.path):
+        return spec
+    latest = find_latest_experiment(spec)
+    if latest is None:
+        raise UsageError(
+            f"Nothing to resume: no experiment of {spec.algorithm} on {spec.env} under {spec.storage_path}.",
+            "Pass --name NAME (and --storage-path) of the experiment to continue.",
+        )
+    return dataclasses.replace(spec, name=latest)
+
+
+def init_ray(options: RayOptions) -> tuple[float, float]:
+    """Start a fresh local Ray (default) or join ``--ray-address``; returns its CPUs and GPUs."""
+    import ray
+
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": options.verbose,
+        "logging_level": logging.INFO if options.verbose else logging.ERROR,
+    }
+    try:
+        if options.joins_cluster:
+            ray.init(address=options.address, **kwargs)
+        else:
+            cpus = options.num_cpus if options.num_cpus is not None else os.cpu_count()
+            ray.init(address="local", num_cpus=cpus, num_gpus=options.num_gpus, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = options.address or "local"
+        raise RlcliError(f"Could not start or join Ray at '{where}': {exc}", "Check --ray-address and that the cluster is up.") from None
+    silence_loggers(options.verbose)
+    resources = ray.cluster_resources()
+    return float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
+
+
+class SignalGuard:
+    """First Ctrl-C/SIGTERM: ask Tune to stop gracefully (it saves its state). Second: force exit.
+
+    Tune's own SIGINT handler is switched off (TUNE_DISABLE_SIGINT_HANDLER=1); rlcli forwards the
+    request through SIGUSR1, which Tune always listens to while it runs."""
+
+    def __init__(self, on_first: Any) -> None:
+        self.received: int | None = None
+        self._on_first = on_first
+        self._old: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.received is not None:
+            os._exit(130)
+        self.received = signum
+        self._on_first(signum)
+        if signal.getsignal(signal.SIGUSR1) in (signal.SIG_DFL, None):
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    @contextmanager
+    def installed(self) -> Iterator[SignalGuard]:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
+        try:
+            yield self
+        finally:
+            for sig, old in self._old.items():
+                signal.signal(sig, old)
+
+
+def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
+    from ray import tune
+
+    from rlcli.core.tune_callbacks import StopGuard
+
+    spec = prepared.spec
+    if resume:
+        return tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True)
+    ck = spec.checkpoint
+    return tune.Tuner(
+        prepared.algorithm_cls,
+        param_space=searchspace.to_tune(to_rllib_dict(spec)),
+        tune_config=tune.TuneConfig(num_samples=spec.num_samples),
+        run_config=tune.RunConfig(
+            name=spec.name,
+            storage_path=spec.storage_path,
+            stop=StopGuard(spec.stop),
+            checkpoint_config=tune.CheckpointConfig(
+                num_to_keep=ck.keep,
+                checkpoint_score_attribute=ck.score_attr,
+                checkpoint_score_order=ck.score_order,
+                checkpoint_frequency=ck.frequency,
+                checkpoint_at_end=ck.at_end,
+            ),
+            failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+            callbacks=callbacks,
+            verbose=0,
+        ),
+    )
+
+
+def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: Any) -> ExperimentResult:
+    """One experiment through Tune: fresh, or continued with ``--resume``."""
+    resume = request.resume
+    from ray import tune
+
+    from rlcli.core import tune_callbacks
+
+    spec = prepared.spec
+    if prepared.env is not None:
+        register_env(prepared.env)
+    if resume:
+        if not tune.Tuner.can_restore(str(spec.path)):
+            raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
+        if not unfinished_trials(spec.path):
+            grid = tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls).get_results()
+            return ExperimentResult(spec, summarize_grid(grid, spec), already_finished=True)
+    elif has_experiment_state(spec.path):
+        raise UsageError(
+            f"Experiment '{spec.name}' already exists in {spec.storage_path}.",
+            "Pass --resume to continue it, or --name NEW_NAME for a new experiment.",
+        )
+    write_spec_file(spec, request.command_line)
+    tune_callbacks.stop_problems.clear()
+    tune_callbacks.set_sink(sink)
+    guard = SignalGuard(sink.interrupting)
+    tuner = _tuner(prepared, resume, [tune_callbacks.ProgressCallback()])
+    silence_loggers(request.ray.verbose)
+    with guard.installed():
+        grid = tuner.fit()
+    tune_callbacks.set_sink(None)
+    if tune_callbacks.stop_problems:
+        from rlcli.core.errors import ConfigError
+
+        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
+    return ExperimentResult(spec, summarize_grid(grid, spec), interrupted=guard.received is not None)
+
+
+def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) -> list[ExperimentResult]:
+    """Run prepared experiments one after another on the already-started Ray."""
+    results = []
+    for item in prepared:
+        result = run_experiment(item, request, sink)
+        results.append(result)
+        sink.experiment_finished(result)
+        if result.interrupted:
+            break
+    return results
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()

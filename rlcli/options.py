@@ -1,0 +1,33 @@
+"""Option decorators shared by commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+F = Callable[..., Any]
+
+
+def verbosity(fn: F) -> F:
+    """``-v`` brings back Ray's own logs; ``-q`` prints only the final data."""
+    fn = click.option("-q", "--quiet", is_flag=True, help="Print only the summary (or the requested data).")(fn)
+    return click.option("-v", "--verbose", is_flag=True, help="Show Ray's and RLlib's own logs too.")(fn)
+
+
+def ray_options(fn: F) -> F:
+    """Where to run: a fresh local Ray (default) or an existing cluster."""
+    for decorator in reversed(
+        (
+            click.option(
+                "--ray-address",
+                metavar="ADDR",
+                help="Join an existing Ray cluster ('auto' or HOST:PORT) instead of starting a local one.",
+            ),
+            click.option("--ray-num-cpus", type=click.IntRange(min=1), metavar="N", help="CPUs of the local Ray instance (default: all)."),
+            click.option("--ray-num-gpus", type=click.IntRange(min=0), metavar="N", help="GPUs of the local Ray instance (default: detected)."),
+        )
+    ):
+        fn = decorator(fn)
+    return fn
