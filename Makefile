@@ -1,0 +1,38 @@
+# rlcli developer tasks. Every target sets itself up: a fresh machine needs only python3.11 + pip.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# torch first, pinned: pip then takes the local CPU wheel instead of several GB of CUDA packages.
+TORCH  := torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: install test demo bench lint format clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check $(TORCH)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/python benchmarks/demo.py
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+lint: install
+	$(BIN)/ruff check rlcli tests benchmarks
+	$(BIN)/ruff format --check rlcli tests benchmarks
+
+format: install
+	$(BIN)/ruff format rlcli tests benchmarks
+	$(BIN)/ruff check --fix rlcli tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
