@@ -1,0 +1,34 @@
+"""Run the installed ``rlcli`` in a subprocess and read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+#: The smallest PPO that still trains: sampling in the trainer, tiny batches and network.
+TINY_PPO = (
+    "num_env_runners=0",
+    "train_batch_size=200",
+    "minibatch_size=50",
+    "num_epochs=1",
+    "model_config.fcnet_hiddens=[16]",
+)
+
+
+def run_rlcli(exe: str, *args: str, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def trial_dirs(exp_dir: Path) -> list[Path]:
+    return sorted(p for p in exp_dir.iterdir() if p.is_dir() and (p / "params.json").exists())
+
+
+def result_rows(trial_dir: Path) -> list[dict]:
+    text = (trial_dir / "result.json").read_text()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def last_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
