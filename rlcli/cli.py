@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         error_line("Interrupted.")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into a line
+    except Exception as exc:
         if _debug():
             traceback.print_exc()
         error_line(f"internal error: {type(exc).__name__}: {exc} (run with RLCLI_DEBUG=1 for the traceback)")

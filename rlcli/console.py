@@ -101,7 +101,8 @@ class TrainProgress:
         elif not self.console.quiet:
             ret = "-" if row.episode_return is None else f"{row.episode_return:8.2f}"
             self.console.err.print(
-                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
+                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  "
+                f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
                 highlight=False,
                 markup=False,
             )
@@ -115,12 +116,16 @@ class TrainProgress:
         table = Table(*_COLUMNS, title=None, expand=False)
         for name, state in sorted(self.trials.items()):
             row = state.row
-            cells = ["-", "-", "-", "-"] if row is None else [
-                str(row.iteration),
-                "-" if row.episode_return is None else f"{row.episode_return:.2f}",
-                f"{row.env_steps:,}",
-                f"{row.time_s:.1f}s",
-            ]
+            cells = (
+                ["-", "-", "-", "-"]
+                if row is None
+                else [
+                    str(row.iteration),
+                    "-" if row.episode_return is None else f"{row.episode_return:.2f}",
+                    f"{row.env_steps:,}",
+                    f"{row.time_s:.1f}s",
+                ]
+            )
             table.add_row(name, state.status, *cells)
         return table
 
@@ -130,16 +135,26 @@ class TrainProgress:
         out = self.console
         errored = len(result.errored)
         state = "already finished" if result.already_finished else ("interrupted" if result.interrupted else "done")
-        lines = [f"Experiment {spec.name}: {state}, {len(result.trials)} trial(s), {errored} errored", f"  results:          {spec.path}"]
+        lines = [
+            f"Experiment {spec.name}: {state}, {len(result.trials)} trial(s), {errored} errored",
+            f"  results:          {spec.path}",
+        ]
         best = result.best
         if best is not None:
             lines += [
                 f"  best trial:       {best.name}",
-                f"  best mean return: {best.best_return:.2f} (iterations {best.iterations}, env steps {best.env_steps:,})",
+                f"  best mean return: {best.best_return:.2f} "
+                f"(iterations {best.iterations}, env steps {best.env_steps:,})",
             ]
-        ckpt = best.best_checkpoint if best else next((t.best_checkpoint for t in result.trials if t.best_checkpoint), None)
+        ckpt = (
+            best.best_checkpoint
+            if best
+            else next((t.best_checkpoint for t in result.trials if t.best_checkpoint), None)
+        )
         if ckpt:
             lines += [f"  best checkpoint:  {ckpt}", f"  roll it out:      rlcli rollout {shlex.quote(ckpt)}"]
         for trial in result.errored:
-            lines.append(f"  ERROR in {trial.name}: {trial.error or 'see error file'} ({trial.error_file or 'no error file'})")
+            lines.append(
+                f"  ERROR in {trial.name}: {trial.error or 'see error file'} ({trial.error_file or 'no error file'})"
+            )
         out.data("\n".join(lines))

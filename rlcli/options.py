@@ -25,8 +25,18 @@ def ray_options(fn: F) -> F:
                 metavar="ADDR",
                 help="Join an existing Ray cluster ('auto' or HOST:PORT) instead of starting a local one.",
             ),
-            click.option("--ray-num-cpus", type=click.IntRange(min=1), metavar="N", help="CPUs of the local Ray instance (default: all)."),
-            click.option("--ray-num-gpus", type=click.IntRange(min=0), metavar="N", help="GPUs of the local Ray instance (default: detected)."),
+            click.option(
+                "--ray-num-cpus",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="CPUs of the local Ray instance (default: all).",
+            ),
+            click.option(
+                "--ray-num-gpus",
+                type=click.IntRange(min=0),
+                metavar="N",
+                help="GPUs of the local Ray instance (default: detected).",
+            ),
         )
     ):
         fn = decorator(fn)

@@ -51,33 +51,76 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
 
 
 @click.command(context_settings={"ignore_unknown_options": False})
-@click.option("-f", "--file", "files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE.yaml",
-              help="Classic RLlib experiment file (repeatable): name: {run, env, stop, config, ...}.")
-@click.option("--run", "--algo", "run", metavar="ALGO", help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class.")
+@click.option(
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE.yaml",
+    help="Classic RLlib experiment file (repeatable): name: {run, env, stop, config, ...}.",
+)
+@click.option(
+    "--run", "--algo", "run", metavar="ALGO", help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class."
+)
 @click.option("--env", metavar="ENV", help="Gymnasium id (CartPole-v1) or module:Class / module:function.")
 @click.option("--config", metavar="MAPPING", help="Algorithm config: inline JSON/YAML or a file path.")
 @click.option("--stop", metavar="MAPPING", help="Stop criteria, e.g. '{\"env_runners/episode_return_mean\": 450}'.")
 @click.option("--env-config", metavar="MAPPING", help="Env constructor arguments (gym.make kwargs for ids).")
-@click.option("--checkpoint-freq", type=click.IntRange(min=0), metavar="N", help="Checkpoint every N iterations (0: never).")
-@click.option("--checkpoint-at-end/--no-checkpoint-at-end", default=None, help="Checkpoint when a trial ends (default: on).")
-@click.option("--keep-checkpoints-num", type=click.IntRange(min=1), metavar="K", help="Keep only the K best checkpoints.")
-@click.option("--checkpoint-score-attr", metavar="METRIC", help="Metric ranking kept checkpoints; prefix 'min-' to minimize.")
-@click.option("--storage-path", metavar="DIR", help="Where experiments go (default: $RLCLI_STORAGE_PATH or ~/ray_results).")
+@click.option(
+    "--checkpoint-freq", type=click.IntRange(min=0), metavar="N", help="Checkpoint every N iterations (0: never)."
+)
+@click.option(
+    "--checkpoint-at-end/--no-checkpoint-at-end", default=None, help="Checkpoint when a trial ends (default: on)."
+)
+@click.option(
+    "--keep-checkpoints-num", type=click.IntRange(min=1), metavar="K", help="Keep only the K best checkpoints."
+)
+@click.option(
+    "--checkpoint-score-attr", metavar="METRIC", help="Metric ranking kept checkpoints; prefix 'min-' to minimize."
+)
+@click.option(
+    "--storage-path", metavar="DIR", help="Where experiments go (default: $RLCLI_STORAGE_PATH or ~/ray_results)."
+)
 @click.option("--name", metavar="NAME", help="Experiment name (default: ALGO_ENV_TIMESTAMP, or the file's key).")
 @click.option("--num-samples", type=click.IntRange(min=1), metavar="N", help="Repeat the search space N times.")
 @click.option("--seed", type=int, metavar="S", help="Random seed (config key 'seed').")
-@click.option("--max-failures", type=click.IntRange(min=-1), metavar="N", help="Restart an errored trial from its checkpoint up to N times.")
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=-1),
+    metavar="N",
+    help="Restart an errored trial from its checkpoint up to N times.",
+)
 @ray_options
 @click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved experiments as YAML and exit; starts no Ray.")
 @verbosity
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
-def train(files: tuple[str, ...], run: str | None, env: str | None, config: str | None, stop: str | None,
-          env_config: str | None, checkpoint_freq: int | None, checkpoint_at_end: bool | None,
-          keep_checkpoints_num: int | None, checkpoint_score_attr: str | None, storage_path: str | None,
-          name: str | None, num_samples: int | None, seed: int | None, max_failures: int | None,
-          ray_address: str | None, ray_num_cpus: int | None, ray_num_gpus: int | None, resume: bool,
-          dry_run: bool, verbose: bool, quiet: bool, overrides: tuple[str, ...]) -> int:
+def train(
+    files: tuple[str, ...],
+    run: str | None,
+    env: str | None,
+    config: str | None,
+    stop: str | None,
+    env_config: str | None,
+    checkpoint_freq: int | None,
+    checkpoint_at_end: bool | None,
+    keep_checkpoints_num: int | None,
+    checkpoint_score_attr: str | None,
+    storage_path: str | None,
+    name: str | None,
+    num_samples: int | None,
+    seed: int | None,
+    max_failures: int | None,
+    ray_address: str | None,
+    ray_num_cpus: int | None,
+    ray_num_gpus: int | None,
+    resume: bool,
+    dry_run: bool,
+    verbose: bool,
+    quiet: bool,
+    overrides: tuple[str, ...],
+) -> int:
     """Train an RLlib algorithm as a Ray Tune experiment.
 
     \b
@@ -95,11 +138,22 @@ def train(files: tuple[str, ...], run: str | None, env: str | None, config: str 
         raise UsageError("-v and -q contradict each other.", "Pass one of them.")
     console = Console(quiet=quiet, verbose=verbose)
     inputs = TrainInputs(
-        files=files, run=run, env=env, config=config, stop=stop, env_config=env_config,
-        checkpoint_freq=checkpoint_freq, checkpoint_at_end=checkpoint_at_end,
-        keep_checkpoints_num=keep_checkpoints_num, checkpoint_score_attr=checkpoint_score_attr,
-        storage_path=storage_path, name=name, num_samples=num_samples, seed=seed,
-        max_failures=max_failures, overrides=overrides,
+        files=files,
+        run=run,
+        env=env,
+        config=config,
+        stop=stop,
+        env_config=env_config,
+        checkpoint_freq=checkpoint_freq,
+        checkpoint_at_end=checkpoint_at_end,
+        keep_checkpoints_num=keep_checkpoints_num,
+        checkpoint_score_attr=checkpoint_score_attr,
+        storage_path=storage_path,
+        name=name,
+        num_samples=num_samples,
+        seed=seed,
+        max_failures=max_failures,
+        overrides=overrides,
     )
     if resume:
         inputs = _resume_inputs(inputs)
@@ -118,7 +172,9 @@ def _dry_run(request: TrainRequest, console: Console) -> int:
     from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
 
     if request.ray.joins_cluster:
-        raise UsageError("--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it.")
+        raise UsageError(
+            "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
+        )
     training.quiet_ray(request.ray)
     cpus, gpus = training.planned_resources(request.ray)
     documents = []

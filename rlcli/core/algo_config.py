@@ -14,9 +14,23 @@ from rlcli.core.spec import ExperimentSpec
 
 #: Keys ``AlgorithmConfig.update_from_dict`` understands although they are not attributes.
 SPECIAL_KEYS = frozenset(
-    {"env", "env_config", "lambda", "input", "callbacks", "framework", "multiagent", "model_config",
-     "env_to_module_connector", "num_workers", "create_env_on_driver", "custom_eval_function",
-     "num_cpus_for_driver", "evaluation_config", "seed"}
+    {
+        "env",
+        "env_config",
+        "lambda",
+        "input",
+        "callbacks",
+        "framework",
+        "multiagent",
+        "model_config",
+        "env_to_module_connector",
+        "num_workers",
+        "create_env_on_driver",
+        "custom_eval_function",
+        "num_cpus_for_driver",
+        "evaluation_config",
+        "seed",
+    }
 )
 
 

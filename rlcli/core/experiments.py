@@ -99,7 +99,9 @@ def _translated(mapping: Any, where: str, notices: list[str]) -> dict[str, Any]:
     return migrated.config
 
 
-def _build_one(inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str) -> tuple[ExperimentSpec, list[str]]:
+def _build_one(
+    inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str
+) -> tuple[ExperimentSpec, list[str]]:
     notices: list[str] = []
     routed = route_overrides([parse_override(o) for o in inputs.overrides])
     flag_exp, flag_config = _flag_layers(inputs)
@@ -156,10 +158,7 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
 def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tuple[str | None, str | None]:
     """``--env`` and ``env=`` win; then ``config.env``; then the file's top-level ``env``."""
     config_env = config.pop("env", None)
-    if explicit:
-        env = exp.get("env")
-    else:
-        env = config_env if config_env is not None else exp.get("env")
+    env = config_env if config_env is not None and not explicit else exp.get("env")
     if env is None:
         return None, None
     if not isinstance(env, str) or not env.strip():

@@ -47,15 +47,46 @@ Rule = Rename | Convert | Obsolete | Unsupported
 
 #: Fields of RLlib 2.60's ``DefaultModelConfig`` (checked against Ray by an integration test).
 MODEL_CONFIG_FIELDS = frozenset(
-    """fcnet_hiddens fcnet_activation fcnet_kernel_initializer fcnet_kernel_initializer_kwargs
-    fcnet_bias_initializer fcnet_bias_initializer_kwargs fcnet_use_layernorm conv_filters conv_activation
-    conv_kernel_initializer conv_kernel_initializer_kwargs conv_bias_initializer conv_bias_initializer_kwargs
-    head_fcnet_hiddens head_fcnet_activation head_fcnet_kernel_initializer head_fcnet_kernel_initializer_kwargs
-    head_fcnet_bias_initializer head_fcnet_bias_initializer_kwargs head_fcnet_use_layernorm free_log_std
-    log_std_clip_param vf_share_layers use_lstm max_seq_len lstm_cell_size lstm_use_prev_action
-    lstm_use_prev_reward lstm_kernel_initializer lstm_kernel_initializer_kwargs lstm_bias_initializer
-    lstm_bias_initializer_kwargs fusionnet_hiddens fusionnet_activation fusionnet_kernel_initializer
-    fusionnet_kernel_initializer_kwargs fusionnet_bias_initializer fusionnet_bias_initializer_kwargs""".split()
+    [
+        "fcnet_hiddens",
+        "fcnet_activation",
+        "fcnet_kernel_initializer",
+        "fcnet_kernel_initializer_kwargs",
+        "fcnet_bias_initializer",
+        "fcnet_bias_initializer_kwargs",
+        "fcnet_use_layernorm",
+        "conv_filters",
+        "conv_activation",
+        "conv_kernel_initializer",
+        "conv_kernel_initializer_kwargs",
+        "conv_bias_initializer",
+        "conv_bias_initializer_kwargs",
+        "head_fcnet_hiddens",
+        "head_fcnet_activation",
+        "head_fcnet_kernel_initializer",
+        "head_fcnet_kernel_initializer_kwargs",
+        "head_fcnet_bias_initializer",
+        "head_fcnet_bias_initializer_kwargs",
+        "head_fcnet_use_layernorm",
+        "free_log_std",
+        "log_std_clip_param",
+        "vf_share_layers",
+        "use_lstm",
+        "max_seq_len",
+        "lstm_cell_size",
+        "lstm_use_prev_action",
+        "lstm_use_prev_reward",
+        "lstm_kernel_initializer",
+        "lstm_kernel_initializer_kwargs",
+        "lstm_bias_initializer",
+        "lstm_bias_initializer_kwargs",
+        "fusionnet_hiddens",
+        "fusionnet_activation",
+        "fusionnet_kernel_initializer",
+        "fusionnet_kernel_initializer_kwargs",
+        "fusionnet_bias_initializer",
+        "fusionnet_bias_initializer_kwargs",
+    ]
 )
 
 #: Old ``model: {...}`` sub-keys whose name changed.

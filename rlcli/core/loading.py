@@ -40,7 +40,7 @@ SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML (or JSON, a subset of it) safely; errors name ``source`` and the position."""
     try:
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=SafeLoader)
     except yaml.constructor.ConstructorError as exc:
         tag = getattr(exc, "problem", "") or str(exc)
         raise ConfigError(
@@ -116,9 +116,7 @@ def load_experiment_file(path: str) -> list[tuple[str, dict[str, Any]]]:
     """Read a classic ``rllib train -f`` file: ``{name: {run, env, stop, config, ...}, ...}``."""
     data = parse_yaml(read_text(path, "Experiment file"), path)
     if not isinstance(data, dict) or not data:
-        raise ConfigError(
-            f"{path}: expected one or more experiments as 'name: {{run: ..., env: ..., config: ...}}'."
-        )
+        raise ConfigError(f"{path}: expected one or more experiments as 'name: {{run: ..., env: ..., config: ...}}'.")
     experiments = []
     for name, body in data.items():
         if not isinstance(body, dict):

@@ -35,7 +35,8 @@ def parse_override(text: str) -> Override:
     key = key.strip()
     if not sep:
         raise UsageError(
-            f"Override '{text}' has no '='.", "Write overrides as KEY=VALUE, e.g. lr=0.001 or stop.training_iteration=5."
+            f"Override '{text}' has no '='.",
+            "Write overrides as KEY=VALUE, e.g. lr=0.001 or stop.training_iteration=5.",
         )
     path = tuple(key.split("."))
     if not key or any(not part for part in path):

@@ -98,7 +98,9 @@ def _import_algorithm(path: str) -> Any:
 
     obj = import_object(path, "algorithm")
     if not (isinstance(obj, type) and issubclass(obj, Algorithm)):
-        raise UsageError(f"'{path}' is not an RLlib Algorithm subclass.", "Point --run at a class derived from Algorithm.")
+        raise UsageError(
+            f"'{path}' is not an RLlib Algorithm subclass.", "Point --run at a class derived from Algorithm."
+        )
     return obj
 
 
@@ -192,7 +194,9 @@ class ImportedEnvCreator:
         try:
             return factory(env_config)
         except TypeError as exc:
-            raise ConfigError(f"env '{self.path}' could not be built with env_config {dict(env_config)!r}: {exc}") from exc
+            raise ConfigError(
+                f"env '{self.path}' could not be built with env_config {dict(env_config)!r}: {exc}"
+            ) from exc
 
 
 def register_env(resolved: ResolvedEnv) -> None:

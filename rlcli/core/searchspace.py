@@ -17,7 +17,7 @@ SEARCH_SPACE_KEYS = ("grid_search", "choice", "uniform", "loguniform", "randint"
 
 def _marker(value: Any) -> tuple[str, Any] | None:
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key in SEARCH_SPACE_KEYS:
             return key, arg
     return None
@@ -28,7 +28,11 @@ def _check(kind: str, arg: Any, where: str) -> None:
         if not isinstance(arg, list) or not arg:
             raise ConfigError(f"{where}: '{kind}' needs a non-empty list, got {arg!r}.", f"Write {{{kind}: [a, b]}}.")
         return
-    ok = isinstance(arg, list) and len(arg) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in arg)
+    ok = (
+        isinstance(arg, list)
+        and len(arg) == 2
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in arg)
+    )
     if not ok:
         raise ConfigError(f"{where}: '{kind}' needs [low, high] numbers, got {arg!r}.", f"Write {{{kind}: [1, 10]}}.")
     lo, hi = arg

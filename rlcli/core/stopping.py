@@ -13,7 +13,12 @@ from rlcli.core.legacy import migrate_metric
 
 #: Metrics that may be absent from the first results (no episode finished yet, evaluation not
 #: run yet); they get this many results to appear before they count as unknown.
-LATE_METRIC_PREFIXES = ("env_runners/episode_", "env_runners/agent_episode", "env_runners/module_episode", "evaluation/")
+LATE_METRIC_PREFIXES = (
+    "env_runners/episode_",
+    "env_runners/agent_episode",
+    "env_runners/module_episode",
+    "evaluation/",
+)
 LATE_METRIC_GRACE = 10
 
 

@@ -50,7 +50,9 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
         best_return=max(history) if history else _value(metrics, DEFAULT_METRIC),
         last_return=_value(metrics, DEFAULT_METRIC),
-        best_checkpoint=best_checkpoint(result, spec.checkpoint.score_attr or DEFAULT_METRIC, spec.checkpoint.score_order),
+        best_checkpoint=best_checkpoint(
+            result, spec.checkpoint.score_attr or DEFAULT_METRIC, spec.checkpoint.score_order
+        ),
         error_file=error_file,
         error=_first_line(result.error) if result.error is not None else None,
     )

@@ -80,7 +80,7 @@ def planned_resources(options: RayOptions) -> tuple[float, float]:
         import torch
 
         return float(cpus), float(torch.cuda.device_count())
-    except Exception:  # noqa: BLE001 - no torch/CUDA: no GPUs
+    except Exception:
         return float(cpus), 0.0
 
 
@@ -146,7 +146,9 @@ def init_ray(options: RayOptions) -> tuple[float, float]:
             ray.init(address="local", num_cpus=cpus, num_gpus=options.num_gpus, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = options.address or "local"
-        raise RlcliError(f"Could not start or join Ray at '{where}': {exc}", "Check --ray-address and that the cluster is up.") from None
+        raise RlcliError(
+            f"Could not start or join Ray at '{where}': {exc}", "Check --ray-address and that the cluster is up."
+        ) from None
     silence_loggers(options.verbose)
     resources = ray.cluster_resources()
     return float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
@@ -190,7 +192,9 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
 
     spec = prepared.spec
     if resume:
-        return tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True)
+        return tune.Tuner.restore(
+            str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True
+        )
     ck = spec.checkpoint
     return tune.Tuner(
         prepared.algorithm_cls,

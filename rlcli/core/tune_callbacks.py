@@ -48,7 +48,9 @@ def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
         trial=trial_name,
         iteration=int(result.get("training_iteration", 0)),
         episode_return=_number(runners.get("episode_return_mean")),
-        env_steps=int(result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0),
+        env_steps=int(
+            result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0
+        ),
         time_s=float(result.get("time_total_s", 0.0)),
     )
 

@@ -21,9 +21,19 @@ def dry_run(*args: str) -> tuple[dict, str]:
 
 def test_flags_legacy_keys_and_search_space(storage):
     doc, err = dry_run(
-        "--run", "ppo", "--env", "CartPole-v1", "--name", "x",
-        "--config", '{"num_sgd_iter": 3, "model": {"fcnet_hiddens": [32]}, "lr": {"grid_search": [0.001, 0.0001]}}',
-        "--stop", '{"episode_reward_mean": 100}', "--num-samples", "2", "stop.training_iteration=2",
+        "--run",
+        "ppo",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "x",
+        "--config",
+        '{"num_sgd_iter": 3, "model": {"fcnet_hiddens": [32]}, "lr": {"grid_search": [0.001, 0.0001]}}',
+        "--stop",
+        '{"episode_reward_mean": 100}',
+        "--num-samples",
+        "2",
+        "stop.training_iteration=2",
     )
     body = doc["x"]
     assert body["run"] == "PPO"
@@ -46,7 +56,9 @@ def test_defaults_that_cannot_fit_are_fitted_with_a_notice(storage):
 def test_dry_run_output_is_a_runnable_file(storage, tmp_path):
     doc, _ = dry_run("--run", "DQN", "--env", "CartPole-v1", "--name", "again", "lr=0.0005")
     saved = tmp_path / "again.yaml"
-    result = CliRunner().invoke(cli, ["train", "--run", "DQN", "--env", "CartPole-v1", "--name", "again", "lr=0.0005", "--dry-run"])
+    result = CliRunner().invoke(
+        cli, ["train", "--run", "DQN", "--env", "CartPole-v1", "--name", "again", "lr=0.0005", "--dry-run"]
+    )
     saved.write_text(result.stdout)
     doc2, _ = dry_run("-f", str(saved))
     assert doc2 == doc

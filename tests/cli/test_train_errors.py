@@ -52,7 +52,9 @@ def test_bad_input_without_ray(capsys, args, needles):
 
 def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
     evil = tmp_path / "evil.yaml"
-    evil.write_text("x:\n  run: PPO\n  env: CartPole-v1\n  config: !!python/object/apply:os.system ['touch /tmp/pwned']\n")
+    evil.write_text(
+        "x:\n  run: PPO\n  env: CartPole-v1\n  config: !!python/object/apply:os.system ['touch /tmp/pwned']\n"
+    )
     code, _, err = run_cli(capsys, "train", "-f", str(evil), "--dry-run")
     assert_usage_error(code, err, "plain YAML")
 
@@ -60,7 +62,10 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
 @pytest.mark.parametrize(
     "args, needles",
     [
-        (("train", "--run", "PPOO", "--env", "CartPole-v1", "--dry-run"), ("Unknown algorithm 'PPOO'", "'PPO'", "Valid names")),
+        (
+            ("train", "--run", "PPOO", "--env", "CartPole-v1", "--dry-run"),
+            ("Unknown algorithm 'PPOO'", "'PPO'", "Valid names"),
+        ),
         (("train", "--run", "A2C", "--env", "CartPole-v1", "--dry-run"), ("no longer ships", "PPO")),
         (("train", "--run", "nosuchmodule:Algo", "--env", "CartPole-v1", "--dry-run"), ("Cannot import",)),
         (("train", "--run", "PPO", "--env", "CartPole-v9", "--dry-run"), ("Unknown env", "CartPole-v1")),
@@ -79,7 +84,9 @@ def test_bad_input_caught_by_validation(capsys, args, needles):
 def test_unwritable_storage_path_fails_before_training(capsys, tmp_path: Path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    code, _, err = run_cli(capsys, "train", "--run", "PPO", "--env", "CartPole-v1", "--storage-path", str(blocker / "sub"))
+    code, _, err = run_cli(
+        capsys, "train", "--run", "PPO", "--env", "CartPole-v1", "--storage-path", str(blocker / "sub")
+    )
     assert_usage_error(code, err, "not writable", "--storage-path")
 
 

@@ -17,8 +17,20 @@ pytestmark = pytest.mark.integration
 
 def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subprocess_env):
     proc = run_rlcli(
-        rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "tiny",
-        "--checkpoint-freq", "1", "--stop", '{"training_iteration": 2}', *TINY_PPO, env=subprocess_env,
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "tiny",
+        "--checkpoint-freq",
+        "1",
+        "--stop",
+        '{"training_iteration": 2}',
+        *TINY_PPO,
+        env=subprocess_env,
     )
     assert proc.returncode == 0, proc.stderr
     exp = storage / "tiny"
@@ -35,7 +47,10 @@ def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subproce
         assert (trial / name / "rllib_checkpoint.json").exists()
         assert (trial / name / "learner_group" / "learner" / "rl_module" / "default_policy").is_dir()
     index = [json.loads(line) for line in (trial / "rlcli_checkpoints.jsonl").read_text().splitlines()]
-    assert [(e["checkpoint"], e["training_iteration"]) for e in index] == [("checkpoint_000000", 1), ("checkpoint_000001", 2)]
+    assert [(e["checkpoint"], e["training_iteration"]) for e in index] == [
+        ("checkpoint_000000", 1),
+        ("checkpoint_000001", 2),
+    ]
     rollout = [line for line in proc.stdout.splitlines() if "rlcli rollout" in line]
     assert rollout and Path(rollout[0].split("rlcli rollout ")[1]).is_dir()
     assert "Traceback" not in proc.stderr and "WARNING" not in proc.stderr
@@ -61,13 +76,26 @@ def _wait_for(proc: subprocess.Popen, needle: str, timeout: float) -> str:
 
 def test_ctrl_c_saves_state_and_resume_continues(rlcli_exe, storage, subprocess_env):
     args = [
-        rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "interrupted", "--checkpoint-freq", "1",
-        "stop.training_iteration=6", *TINY_PPO, "train_batch_size=400",
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "interrupted",
+        "--checkpoint-freq",
+        "1",
+        "stop.training_iteration=6",
+        *TINY_PPO,
+        "train_batch_size=400",
     ]
-    proc = subprocess.Popen(args, env=subprocess_env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, env=subprocess_env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+    )
     _wait_for(proc, "iter    2", timeout=180)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "rlcli train --resume --name interrupted" in err
     (trial,) = trial_dirs(storage / "interrupted")
@@ -86,8 +114,18 @@ def test_ctrl_c_saves_state_and_resume_continues(rlcli_exe, storage, subprocess_
 
 def test_grid_search_runs_two_trials(rlcli_exe, storage, subprocess_env):
     proc = run_rlcli(
-        rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "grid", *TINY_PPO,
-        "lr={grid_search: [0.001, 0.0001]}", "stop.training_iteration=1", env=subprocess_env,
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "grid",
+        *TINY_PPO,
+        "lr={grid_search: [0.001, 0.0001]}",
+        "stop.training_iteration=1",
+        env=subprocess_env,
     )
     assert proc.returncode == 0, proc.stderr
     trials = trial_dirs(storage / "grid")
@@ -99,8 +137,18 @@ def test_grid_search_runs_two_trials(rlcli_exe, storage, subprocess_env):
 
 def test_unknown_stop_metric_fails_fast(rlcli_exe, storage, subprocess_env):
     proc = run_rlcli(
-        rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "badstop", *TINY_PPO,
-        "stop.episode_retrun=100", "stop.training_iteration=50", env=subprocess_env,
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "badstop",
+        *TINY_PPO,
+        "stop.episode_retrun=100",
+        "stop.training_iteration=50",
+        env=subprocess_env,
     )
     assert proc.returncode == 2, proc.stderr
     line = last_error_line(proc.stderr)
@@ -111,8 +159,19 @@ def test_unknown_stop_metric_fails_fast(rlcli_exe, storage, subprocess_env):
 
 def test_trial_error_exits_1_and_names_the_error_file(rlcli_exe, storage, subprocess_env):
     proc = run_rlcli(
-        rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "broken", *TINY_PPO,
-        "--env-config", '{"no_such_kwarg": 1}', "stop.training_iteration=1", env=subprocess_env,
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "broken",
+        *TINY_PPO,
+        "--env-config",
+        '{"no_such_kwarg": 1}',
+        "stop.training_iteration=1",
+        env=subprocess_env,
     )
     assert proc.returncode == 1, proc.stderr
     line = last_error_line(proc.stderr)
@@ -136,8 +195,19 @@ def test_custom_env_class_from_a_user_module(rlcli_exe, storage, subprocess_env,
     )
     env = dict(subprocess_env, PYTHONPATH=str(tmp_path))
     proc = run_rlcli(
-        rlcli_exe, "train", "--run", "PPO", "--env", "corridor_env:Corridor", "--env-config", '{"length": 3}',
-        "--name", "corridor", *TINY_PPO, "stop.training_iteration=1", env=env,
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "corridor_env:Corridor",
+        "--env-config",
+        '{"length": 3}',
+        "--name",
+        "corridor",
+        *TINY_PPO,
+        "stop.training_iteration=1",
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     (trial,) = trial_dirs(storage / "corridor")
@@ -158,15 +228,37 @@ def test_joins_a_running_ray_cluster(rlcli_exe, storage, subprocess_env):
     port = _free_port()
     env = dict(subprocess_env, RAY_AUTH_MODE="disabled")
     start = subprocess.run(
-        [ray, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=2",
-         "--include-dashboard=false", "--disable-usage-stats"],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            ray,
+            "start",
+            "--head",
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert start.returncode == 0, start.stderr
     try:
         proc = run_rlcli(
-            rlcli_exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", "on-cluster",
-            "--ray-address", f"127.0.0.1:{port}", *TINY_PPO, "stop.training_iteration=1", env=env,
+            rlcli_exe,
+            "train",
+            "--run",
+            "PPO",
+            "--env",
+            "CartPole-v1",
+            "--name",
+            "on-cluster",
+            "--ray-address",
+            f"127.0.0.1:{port}",
+            *TINY_PPO,
+            "stop.training_iteration=1",
+            env=env,
         )
         assert proc.returncode == 0, proc.stderr
         (trial,) = trial_dirs(storage / "on-cluster")

@@ -23,7 +23,7 @@ def _top_level_imports(path: Path) -> set[str]:
 
 
 def test_importing_the_cli_loads_no_heavy_module():
-    code = "import sys, rlcli.cli; print(','.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = f"import sys, rlcli.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -37,7 +37,12 @@ def test_core_never_imports_click():
 
 
 def test_commands_import_no_heavy_module_at_top_level():
-    for path in [*(PACKAGE / "commands").glob("*.py"), PACKAGE / "cli.py", PACKAGE / "console.py", PACKAGE / "options.py"]:
+    for path in [
+        *(PACKAGE / "commands").glob("*.py"),
+        PACKAGE / "cli.py",
+        PACKAGE / "console.py",
+        PACKAGE / "options.py",
+    ]:
         assert not (_top_level_imports(path) & set(HEAVY)), path
 
 

@@ -42,7 +42,9 @@ def test_values_that_change_shape():
         "evaluation_duration_unit": "episodes",
     }
     assert migrate_config({"lr_schedule": [[0, 0.1], [100, 0.01]]}).config == {"lr": [[0, 0.1], [100, 0.01]]}
-    assert migrate_config({"observation_filter": "MeanStdFilter"}).config == {"env_to_module_connector": "MeanStdFilter"}
+    assert migrate_config({"observation_filter": "MeanStdFilter"}).config == {
+        "env_to_module_connector": "MeanStdFilter"
+    }
     assert migrate_config({"buffer_size": 5000}).config == {"replay_buffer_config": {"capacity": 5000}}
     eps = {"type": "EpsilonGreedy", "initial_epsilon": 1.0, "final_epsilon": 0.02, "epsilon_timesteps": 1000}
     assert migrate_config({"exploration_config": eps}).config == {"epsilon": [[0, 1.0], [1000, 0.02]]}

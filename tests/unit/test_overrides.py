@@ -26,7 +26,10 @@ def test_empty_key_is_a_usage_error():
 
 def test_routing_to_sections():
     routed = route_overrides(
-        [parse_override(o) for o in ("stop.training_iteration=5", "env_config.size=3", "lr=0.1", "config.gamma=0.9", "num_samples=2")]
+        [
+            parse_override(o)
+            for o in ("stop.training_iteration=5", "env_config.size=3", "lr=0.1", "config.gamma=0.9", "num_samples=2")
+        ]
     )
     assert routed.stop == {"training_iteration": 5}
     assert routed.config == {"env_config": {"size": 3}, "lr": 0.1, "gamma": 0.9}

@@ -7,7 +7,11 @@ from rlcli.core.errors import ConfigError
 
 
 def test_find_markers_at_any_depth():
-    cfg = {"lr": {"grid_search": [1, 2]}, "model_config": {"fcnet_hiddens": {"choice": [[8], [16]]}}, "x": [{"uniform": [0, 1]}]}
+    cfg = {
+        "lr": {"grid_search": [1, 2]},
+        "model_config": {"fcnet_hiddens": {"choice": [[8], [16]]}},
+        "x": [{"uniform": [0, 1]}],
+    }
     kinds = {path: kind for path, kind, _ in searchspace.find(cfg)}
     assert kinds == {"lr": "grid_search", "model_config.fcnet_hiddens": "choice", "x[0]": "uniform"}
 
@@ -20,7 +24,12 @@ def test_count_trials_multiplies_grids_and_samples():
 
 
 def test_sample_gives_representative_values():
-    cfg = {"a": {"grid_search": [5, 6]}, "b": {"loguniform": [1e-4, 1e-2]}, "c": {"randint": [2, 9]}, "d": {"uniform": [0, 2]}}
+    cfg = {
+        "a": {"grid_search": [5, 6]},
+        "b": {"loguniform": [1e-4, 1e-2]},
+        "c": {"randint": [2, 9]},
+        "d": {"uniform": [0, 2]},
+    }
     point = searchspace.sample(cfg)
     assert point["a"] == 5 and point["c"] == 2 and point["d"] == 1
     assert point["b"] == pytest.approx(1e-3)

@@ -7,7 +7,9 @@ from rlcli.core.stopping import LATE_METRIC_GRACE, flatten, normalize_stop, unkn
 
 
 def test_nested_and_legacy_criteria_are_flattened_and_translated():
-    stop = normalize_stop({"sampler_results": {"episode_reward_mean": 150}, "timesteps_total": 1000, "training_iteration": 3})
+    stop = normalize_stop(
+        {"sampler_results": {"episode_reward_mean": 150}, "timesteps_total": 1000, "training_iteration": 3}
+    )
     assert stop.criteria == {
         "env_runners/episode_return_mean": 150,
         "num_env_steps_sampled_lifetime": 1000,

@@ -1,0 +1,41 @@
+"""rlcli keeps a few facts about Ray 2.60 as static data (so it can answer without importing
+RLlib); these tests hold that data to the installed Ray."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from rlcli.core.legacy import LEGACY_METRICS, MODEL_CONFIG_FIELDS
+from rlcli.core.resolve import REGISTRY_NAMES, algorithm_names
+
+pytestmark = pytest.mark.integration
+
+
+def test_registry_names_match_ray():
+    assert sorted(REGISTRY_NAMES) == sorted(algorithm_names())
+
+
+def test_model_config_fields_match_default_model_config():
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    assert {f.name for f in dataclasses.fields(DefaultModelConfig)} == MODEL_CONFIG_FIELDS
+
+
+def test_translated_metric_names_are_rllib_constants():
+    from ray.rllib.utils import metrics as m
+
+    known = {
+        m.ENV_RUNNER_RESULTS,
+        m.EVALUATION_RESULTS,
+        m.NUM_ENV_STEPS_SAMPLED_LIFETIME,
+        m.EPISODE_RETURN_MEAN,
+        m.EPISODE_RETURN_MAX,
+        m.EPISODE_RETURN_MIN,
+        m.EPISODE_LEN_MEAN,
+        m.NUM_EPISODES_LIFETIME,
+        m.NUM_AGENT_STEPS_SAMPLED_LIFETIME,
+    }
+    for new in LEGACY_METRICS.values():
+        assert set(new.split("/")) <= known, new
