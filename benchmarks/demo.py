@@ -33,7 +33,7 @@ def main() -> int:
         json.loads(line) for t in (storage / name).glob("*/result.json") for line in t.read_text().splitlines() if line
     ]
     best = max(r["env_runners"].get("episode_return_mean", float("-inf")) for r in rows)
-    steps = rows[-1]["num_env_steps_sampled_lifetime"]
+    steps = int(rows[-1]["num_env_steps_sampled_lifetime"])
     print(
         f"\nDemo: best env_runners/episode_return_mean {best:.1f} (target {TARGET:g}) after {steps:,} env steps; "
         f"wall time {wall:.1f} s (process start to exit)."

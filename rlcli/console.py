@@ -158,3 +158,19 @@ class TrainProgress:
                 f"  ERROR in {trial.name}: {trial.error or 'see error file'} ({trial.error_file or 'no error file'})"
             )
         out.data("\n".join(lines))
+
+    def overall(self, results: list[ExperimentResult]) -> None:
+        """One table over all experiments of a multi-experiment run."""
+        if len(results) < 2:
+            return
+        table = Table("experiment", "trials", "errored", "best return", "best checkpoint", title="All experiments")
+        for result in results:
+            best = result.best
+            table.add_row(
+                result.spec.name,
+                str(len(result.trials)),
+                str(len(result.errored)),
+                "-" if best is None or best.best_return is None else f"{best.best_return:.2f}",
+                (best.best_checkpoint if best else None) or "-",
+            )
+        self.console.out.print(table)

@@ -222,4 +222,5 @@ def _train(request: TrainRequest, console: Console, named: bool) -> int:
                 break
     finally:
         training.shutdown_ray()
+    progress.overall(results)
     return _report(results, request)

@@ -266,3 +266,27 @@ def test_joins_a_running_ray_cluster(rlcli_exe, storage, subprocess_env):
     finally:
         subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
     assert os.path.isdir(storage / "on-cluster")
+
+
+def test_two_experiments_from_files_run_one_after_another(rlcli_exe, storage, subprocess_env, tmp_path):
+    exp_file = tmp_path / "two.yaml"
+    exp_file.write_text(
+        "first:\n  run: PPO\n  env: CartPole-v1\n  stop: {training_iteration: 1}\n"
+        "  config: {num_env_runners: 0, train_batch_size: 200, minibatch_size: 50, num_epochs: 1}\n"
+        "second:\n  run: PPO\n  env: CartPole-v0\n  stop: {timesteps_total: 200}\n"
+        "  config: {num_workers: 0, train_batch_size: 200, sgd_minibatch_size: 50, num_sgd_iter: 1}\n"
+    )
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=subprocess_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "legacy key 'num_sgd_iter'" in proc.stderr and "legacy metric 'timesteps_total'" in proc.stderr
+    for name in ("first", "second"):
+        (trial,) = trial_dirs(storage / name)
+        assert len(result_rows(trial)) == 1
+    assert "All experiments" in proc.stdout
+
+
+def test_python_dash_m_runs_the_cli():
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "rlcli", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "train" in proc.stdout
