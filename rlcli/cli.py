@@ -18,6 +18,11 @@ from rlcli.core.errors import RlcliError
 #: command name → (module, attribute, one-line help shown by ``rlcli --help``)
 COMMANDS = {
     "train": ("rlcli.commands.train", "train", "Train an RLlib algorithm as a Ray Tune experiment."),
+    "rollout": (
+        "rlcli.commands.rollout",
+        "rollout",
+        "Evaluate a trained policy from a checkpoint, trial or experiment.",
+    ),
 }
 
 

@@ -51,6 +51,27 @@ class Console:
     def json(self, payload: Any) -> None:
         self.data(json.dumps(payload, indent=2, default=str))
 
+    def rollout_summary(self, s: dict[str, Any]) -> None:
+        """Episodes, mean ± std, min/max return, mean length, throughput."""
+        mode = "explore (sampled actions)" if s["explore"] else "greedy (deterministic actions)"
+        rows = [
+            ("checkpoint", s["checkpoint"]),
+            ("env", f"{s['env']} × {s['num_envs']} envs, {mode}"),
+            ("inference", s["path"]),
+            ("episodes", str(s["episodes"])),
+        ]
+        if s["episodes"]:
+            spread = f"(min {s['return_min']:.2f}, max {s['return_max']:.2f})"
+            rows += [
+                ("return", f"{s['return_mean']:.2f} ± {s['return_std']:.2f}  {spread}"),
+                ("episode length", f"{s['length_mean']:.1f} (mean)"),
+            ]
+        rows.append(("env steps", f"{s['env_steps']:,} in {s['seconds']:.2f} s = {s['env_steps_per_s']:,.0f} steps/s"))
+        if s["out"]:
+            rows.append(("episodes written", s["out"]))
+        rows += [("video", video) for video in s["videos"]]
+        self.data("\n".join(f"{key:<16} {value}" for key, value in rows))
+
 
 _COLUMNS = ("trial", "status", "iter", "return (mean)", "env steps", "time")
 

@@ -170,12 +170,13 @@ def train(
 def _dry_run(request: TrainRequest, console: Console) -> int:
     from rlcli.core import training
     from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
+    from rlcli.core.quiet import quiet_ray
 
     if request.ray.joins_cluster:
         raise UsageError(
             "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
         )
-    training.quiet_ray(request.ray)
+    quiet_ray(request.ray)
     cpus, gpus = training.planned_resources(request.ray)
     documents = []
     for spec in request.experiments:
@@ -193,8 +194,9 @@ def _train(request: TrainRequest, console: Console, named: bool) -> int:
     from dataclasses import replace
 
     from rlcli.core import training
+    from rlcli.core.quiet import quiet_ray
 
-    training.quiet_ray(request.ray)
+    quiet_ray(request.ray)
     specs = request.experiments
     if request.resume:
         specs = tuple(training.resolve_resume_target(s, named) for s in specs)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from rlcli.core.files import atomic_write
 from rlcli.core.spec import ExperimentSpec
 
 SPEC_FILE = "rlcli-spec.yaml"
@@ -81,20 +80,6 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
 
 def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temp file beside ``path`` and rename it, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_spec_file(spec: ExperimentSpec, command_line: tuple[str, ...]) -> Path:

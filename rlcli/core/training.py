@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import tempfile
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from rlcli.core.experiment_dir import (
     unfinished_trials,
     write_spec_file,
 )
+from rlcli.core.quiet import silence_loggers
 from rlcli.core.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
 from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
 from rlcli.core.summary import summarize_grid
@@ -42,33 +42,6 @@ class PreparedExperiment:
     request: dict[str, float]
     num_trials: int
     notices: tuple[str, ...]
-
-
-def quiet_ray(options: RayOptions) -> None:
-    """Environment and loggers that make Ray and Tune print nothing rlcli did not ask for."""
-    env = {
-        "RAY_AIR_NEW_OUTPUT": "0",
-        "TUNE_DISABLE_SIGINT_HANDLER": "1",
-        "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",
-        "OMP_NUM_THREADS": "1",
-        "RAY_DEDUP_LOGS": "1",
-    }
-    if not options.joins_cluster:
-        env["RAY_AUTH_MODE"] = "disabled"
-    if not options.verbose:
-        env["PYTHONWARNINGS"] = "ignore"
-    for key, value in env.items():
-        os.environ.setdefault(key, value)
-    silence_loggers(options.verbose)
-    if not options.verbose:
-        warnings.filterwarnings("ignore")
-
-
-def silence_loggers(verbose: bool) -> None:
-    """Ray's loggers to ERROR (again after RLlib's import, which resets ``ray.rllib``'s level)."""
-    level = logging.INFO if verbose else logging.ERROR
-    for name in ("ray", "ray.rllib", "ray.tune", "ray.train", "ray.air", "ray.data"):
-        logging.getLogger(name).setLevel(level)
 
 
 def planned_resources(options: RayOptions) -> tuple[float, float]:

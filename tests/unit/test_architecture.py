@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,4 +51,4 @@ def test_yaml_is_only_read_through_the_safe_loader():
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text()
         assert "yaml.load(" not in text or "Loader=SafeLoader" in text, path
-        assert "yaml.unsafe_load" not in text and "eval(" not in text and "exec(" not in text, path
+        assert "yaml.unsafe_load" not in text and not re.search(r"(?<![.\w])(eval|exec)\(", text), path

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from rlcli.core.errors import ConfigError, UsageError
-from rlcli.core.experiment_dir import atomic_write, dump_yaml, spec_to_dict
+from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
 from rlcli.core.experiments import TrainInputs, build_specs
+from rlcli.core.files import atomic_write
 from rlcli.core.loading import parse_yaml
 
 
