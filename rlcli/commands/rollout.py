@@ -50,6 +50,13 @@ def _check_algorithm(run: str | None, state: dict) -> None:
     metavar="FILE",
     help="Write every step as Parquet for RLlib's offline API.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "fast", "rllib"]),
+    default="auto",
+    show_default=True,
+    help="fast: RLModule + connectors; rllib: RLlib's own EnvRunner; auto: fast where exact.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No notices; only the summary.")
 def rollout(
@@ -68,6 +75,7 @@ def rollout(
     render: bool,
     video_dir: str | None,
     out: str | None,
+    engine: str,
     as_json: bool,
     quiet: bool,
 ) -> int:
@@ -105,6 +113,7 @@ def rollout(
         out=Path(out) if out else None,
         video_dir=Path(video_dir) if video_dir else None,
         render=render,
+        engine=engine,
     )
     if run:
         _check_algorithm(run, load_config_state(ref.path))

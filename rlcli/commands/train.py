@@ -215,7 +215,7 @@ def _train(request: TrainRequest, console: Console, named: bool) -> int:
                 console.notice(notice)
             prepared.append(item)
         if not request.ray.joins_cluster:
-            training.init_ray(request.ray)
+            training.init_ray(training.offline_ray_options(request.ray, prepared, console.notice))
         results = []
         for item in prepared:
             progress.experiment_started(item.spec.name, str(item.spec.path), item.num_trials, request.resume)

@@ -42,6 +42,7 @@ class RolloutSpec:
     out: Path | None = None
     video_dir: Path | None = None
     render: bool = False
+    engine: str = "auto"
 
 
 @dataclass

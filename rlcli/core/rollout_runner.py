@@ -136,6 +136,12 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
         raise UsageError(f"Checkpoint '{ckpt}' does not name a gymnasium env id or import path.", "Pass --env ENV.")
     env_config = dict(spec.env_config if spec.env_config is not None else (state.get("env_config") or {}))
     policy, blockers = load_policy(ckpt, state, spec.explore)
+    if policy is None and spec.engine == "fast":
+        raise UsageError(
+            f"The fast path cannot reproduce this checkpoint: {'; '.join(blockers)}.", "Use --engine auto."
+        )
+    if spec.engine == "rllib":
+        policy, blockers = None, ["--engine rllib"]
     if policy is None:
         from rlcli.core.rollout_rllib import run_with_env_runner
 

@@ -63,7 +63,7 @@ def prepare(spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = Fals
     silence_loggers(verbose)
     spec = dataclasses.replace(spec, algorithm=resolved.name)
     env = resolve_env(spec.env) if spec.env else None
-    if env is None and not ({"input", "input_"} & set(spec.config)):
+    if env is None and not is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus)
     return PreparedExperiment(
@@ -100,6 +100,26 @@ def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
             "Pass --name NAME (and --storage-path) of the experiment to continue.",
         )
     return dataclasses.replace(spec, name=latest)
+
+
+#: Logical CPUs a local Ray needs at least for offline algorithms: the trial plus Ray Data's
+#: read and map workers (with fewer, BC/MARWIL/CQL wait forever for a free CPU).
+OFFLINE_MIN_CPUS = 4
+
+
+def is_offline(spec: ExperimentSpec) -> bool:
+    return bool({"input", "input_"} & set(spec.config))
+
+
+def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
+    """Give a local Ray enough logical CPUs for Ray Data when an experiment reads offline data."""
+    if options.num_cpus is not None or not any(is_offline(p.spec) for p in prepared):
+        return options
+    cpus = max(os.cpu_count() or 1, OFFLINE_MIN_CPUS)
+    if cpus == (os.cpu_count() or 1):
+        return options
+    notice(f"offline data is read by Ray Data workers beside the trial: starting local Ray with {cpus} logical CPUs")
+    return dataclasses.replace(options, num_cpus=cpus)
 
 
 def init_ray(options: RayOptions) -> tuple[float, float]:

@@ -1,0 +1,165 @@
+"""``rlcli rollout`` on checkpoints that real tiny training runs made."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, trial_dirs
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, rlcli_exe) -> Path:
+    """A 2-trial grid (checkpoint every iteration, the best one kept) with MeanStdFilter on, and
+    greedy evaluation every iteration for comparison."""
+    import os
+
+    storage = tmp_path_factory.mktemp("rollout-results")
+    env = dict(os.environ, RLCLI_STORAGE_PATH=str(storage))
+    proc = run_rlcli(
+        rlcli_exe,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "exp",
+        "--checkpoint-freq",
+        "1",
+        "--keep-checkpoints-num",
+        "1",
+        *TINY_PPO,
+        "observation_filter=MeanStdFilter",
+        "lr={grid_search: [0.001, 0.003]}",
+        "evaluation_interval=1",
+        "evaluation_duration=30",
+        "evaluation_config={explore: false}",
+        "stop.training_iteration=3",
+        "--seed",
+        "3",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return storage / "exp"
+
+
+def rollout_json(exe: str, *args: str) -> dict:
+    proc = run_rlcli(exe, "rollout", *args, "--json", env=None)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_experiment_trial_and_checkpoint_paths_agree(trained, rlcli_exe):
+    by_exp = rollout_json(rlcli_exe, str(trained), "--episodes", "6", "--seed", "0")
+    ckpt = Path(by_exp["checkpoint"])
+    assert ckpt.parent.parent == trained and ckpt.name.startswith("checkpoint_")
+    by_trial = rollout_json(rlcli_exe, str(ckpt.parent), "--episodes", "6", "--seed", "0")
+    by_ckpt = rollout_json(rlcli_exe, str(ckpt), "--episodes", "6", "--seed", "0")
+    assert by_trial["checkpoint"] == by_ckpt["checkpoint"] == str(ckpt)
+    assert by_exp["returns"] == by_trial["returns"] == by_ckpt["returns"]
+    assert by_exp["episodes"] == 6 and by_exp["path"] == "RLModule fast path"
+
+
+def test_chosen_checkpoint_is_the_best_reported_one(trained, rlcli_exe):
+    chosen = rollout_json(rlcli_exe, str(trained), "--episodes", "1")["checkpoint"]
+    best = None
+    for trial in trial_dirs(trained):
+        rows = {r["training_iteration"]: r["env_runners"]["episode_return_mean"] for r in result_rows(trial)}
+        index = [json.loads(line) for line in (trial / "rlcli_checkpoints.jsonl").read_text().splitlines()]
+        for ckpt in trial.glob("checkpoint_*"):
+            it = next(e["training_iteration"] for e in index if e["checkpoint"] == ckpt.name)
+            if best is None or rows[it] > best[0]:
+                best = (rows[it], str(ckpt))
+    assert chosen == best[1]
+
+
+def test_mean_std_filter_checkpoint_matches_rllibs_own_rollout(trained, rlcli_exe):
+    """The fast path (RLModule + the filter's saved state) against RLlib's restored EnvRunner,
+    which applies its own connector pipeline: same checkpoint, same greedy policy."""
+    fast = rollout_json(rlcli_exe, str(trained), "--episodes", "40", "--num-envs", "10", "--seed", "1")
+    rllib = rollout_json(rlcli_exe, str(trained), "--episodes", "40", "--num-envs", "10", "--engine", "rllib")
+    trial = Path(fast["checkpoint"]).parent
+    assert "MeanStdFilter" in (trial / "params.json").read_text()
+    assert fast["path"] == "RLModule fast path" and rllib["path"].startswith("RLlib EnvRunner")
+    assert fast["checkpoint"] == rllib["checkpoint"]
+    noise = 4 * ((fast["return_std"] ** 2 + rllib["return_std"] ** 2) / 40) ** 0.5
+    assert abs(fast["return_mean"] - rllib["return_mean"]) <= noise + 1.0, (fast["return_mean"], rllib["return_mean"])
+
+
+def test_greedy_is_deterministic_and_explore_samples(trained, rlcli_exe):
+    greedy_a = rollout_json(rlcli_exe, str(trained), "--episodes", "8", "--seed", "5")
+    greedy_b = rollout_json(rlcli_exe, str(trained), "--episodes", "8", "--seed", "5")
+    explore = rollout_json(rlcli_exe, str(trained), "--episodes", "8", "--seed", "5", "--explore")
+    assert greedy_a["returns"] == greedy_b["returns"]
+    assert explore["explore"] is True and not greedy_a["explore"]
+    assert explore["returns"] != greedy_a["returns"]
+
+
+def test_out_is_read_back_by_rllib_offline_and_trains_bc(trained, rlcli_exe, tmp_path):
+    out = tmp_path / "episodes.parquet"
+    result = rollout_json(rlcli_exe, str(trained), "--episodes", "5", "--out", str(out))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    assert table.num_rows == sum(result["returns"])  # CartPole: one reward of 1 per step
+    assert set(table.column_names) >= {"eps_id", "obs", "actions", "rewards", "new_obs", "terminateds", "truncateds"}
+    assert len(set(table.column("eps_id").to_pylist())) == result["episodes"]
+    assert abs(sum(table.column("rewards").to_pylist()) - sum(result["returns"])) < 1e-6
+    import os
+
+    env = dict(os.environ, RLCLI_STORAGE_PATH=str(tmp_path / "bc"))
+    proc = run_rlcli(
+        rlcli_exe,
+        "train",
+        "--run",
+        "BC",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "bc",
+        f"input=[{out}]",
+        "train_batch_size=128",
+        "dataset_num_iters_per_learner=2",
+        "evaluation_interval=1",
+        "evaluation_duration=2",
+        "stop.training_iteration=1",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (trial,) = trial_dirs(tmp_path / "bc" / "bc")
+    row = result_rows(trial)[0]
+    assert row["training_iteration"] == 1 and row["learners"]["default_policy"]["num_module_steps_trained"] > 0
+
+
+def test_video_dir_writes_mp4s(trained, rlcli_exe, tmp_path):
+    result = rollout_json(rlcli_exe, str(trained), "--episodes", "2", "--video-dir", str(tmp_path / "v"))
+    videos = [Path(v) for v in result["videos"]]
+    assert len(videos) == 2
+    for video in videos:
+        assert video.suffix == ".mp4" and video.stat().st_size > 1000
+        assert video.read_bytes()[4:8] == b"ftyp"
+
+
+def _usage_error(proc, needle: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    line = last_error_line(proc.stderr)
+    assert line.startswith("Error: ") and needle in line and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_bad_paths_corrupted_checkpoints_and_wrong_envs(trained, rlcli_exe, tmp_path):
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(tmp_path / "missing"), env=None), "does not exist")
+    (tmp_path / "empty").mkdir()
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(tmp_path / "empty"), env=None), "not a checkpoint")
+    ckpt = Path(rollout_json(rlcli_exe, str(trained), "--episodes", "1")["checkpoint"])
+    broken = tmp_path / "broken"
+    shutil.copytree(ckpt, broken)
+    (broken / "class_and_ctor_args.pkl").write_bytes(b"\x80\x04garbage")
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(broken), env=None), "corrupted")
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--env", "Pendulum-v1", env=None), "shape")
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--run", "DQN", env=None), "trained with PPO")
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--episodes", "2", "--steps", "9", env=None), "exclude")
