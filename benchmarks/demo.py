@@ -41,7 +41,9 @@ def main() -> int:
     if best < TARGET:
         print("Demo did NOT reach the target.", file=sys.stderr)
         return 1
-    return 0
+    rollout = [rlcli, "rollout", str(storage / name), "--episodes", "20", "--num-envs", "20", "--seed", "0"]
+    print("\n$ " + " ".join(["rlcli", *rollout[1:]]), flush=True)
+    return subprocess.call(rollout)
 
 
 if __name__ == "__main__":
