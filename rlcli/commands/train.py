@@ -191,8 +191,6 @@ def _dry_run(request: TrainRequest, console: Console) -> int:
 
 
 def _train(request: TrainRequest, console: Console, named: bool) -> int:
-    from dataclasses import replace
-
     from rlcli.core import training
     from rlcli.core.quiet import quiet_ray
 
@@ -216,12 +214,7 @@ def _train(request: TrainRequest, console: Console, named: bool) -> int:
             prepared.append(item)
         if not request.ray.joins_cluster:
             training.init_ray(training.offline_ray_options(request.ray, prepared, console.notice))
-        results = []
-        for item in prepared:
-            progress.experiment_started(item.spec.name, str(item.spec.path), item.num_trials, request.resume)
-            results += training.run(replace(request, experiments=(item.spec,)), [item], progress)
-            if results[-1].interrupted:
-                break
+        results = training.run(request, prepared, progress)
     finally:
         training.shutdown_ray()
     progress.overall(results)

@@ -252,6 +252,7 @@ def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) ->
     """Run prepared experiments one after another on the already-started Ray."""
     results = []
     for item in prepared:
+        sink.experiment_started(item.spec.name, str(item.spec.path), item.num_trials, request.resume)
         result = run_experiment(item, request, sink)
         results.append(result)
         sink.experiment_finished(result)
