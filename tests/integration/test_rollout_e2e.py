@@ -163,3 +163,27 @@ def test_bad_paths_corrupted_checkpoints_and_wrong_envs(trained, rlcli_exe, tmp_
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--env", "Pendulum-v1", env=None), "shape")
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--run", "DQN", env=None), "trained with PPO")
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--episodes", "2", "--steps", "9", env=None), "exclude")
+
+
+def test_multi_agent_checkpoint_trains_and_rolls_out(rlcli_exe, tmp_path):
+    import os
+
+    exp_file = tmp_path / "ma.yaml"
+    exp_file.write_text(
+        "ma:\n  run: PPO\n  env: ray.rllib.examples.envs.classes.multi_agent:MultiAgentCartPole\n"
+        "  stop: {training_iteration: 1}\n  config:\n    env_config: {num_agents: 2}\n    num_env_runners: 0\n"
+        "    train_batch_size: 200\n    minibatch_size: 50\n    num_epochs: 1\n    multiagent:\n"
+        "      policies: [p0, p1]\n"
+        "      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, pattern: 'p{agent_id}'}\n"
+    )
+    env = dict(os.environ, RLCLI_STORAGE_PATH=str(tmp_path / "results"))
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=env)
+    assert proc.returncode == 0, proc.stderr
+    (trial,) = trial_dirs(tmp_path / "results" / "ma")
+    modules = sorted(
+        p.name for p in (next(trial.glob("checkpoint_*")) / "learner_group/learner/rl_module").iterdir() if p.is_dir()
+    )
+    assert modules == ["p0", "p1"]
+    result = rollout_json(rlcli_exe, str(tmp_path / "results" / "ma"), "--episodes", "4", "--num-envs", "2")
+    assert result["path"] == "RLlib EnvRunner (multi-agent checkpoint)"
+    assert result["episodes"] == 4 and all(r > 0 for r in result["returns"])
