@@ -32,15 +32,12 @@ def train_checkpoint(storage: Path) -> Path:
     return Path(json.loads(out.stdout)["checkpoint"])
 
 
-def raw_random_loop() -> float:
+def raw_random_loop(mode: str) -> float:
+    """Random actions in a vector env: ``sync`` (single envs) or ``vector_entry_point`` (batched)."""
     import gymnasium as gym
 
-    env = gym.make_vec(
-        "CartPole-v1",
-        num_envs=NUM_ENVS,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
-    )
+    kwargs = {"vector_kwargs": {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}} if mode == "sync" else {}
+    env = gym.make_vec("CartPole-v1", num_envs=NUM_ENVS, vectorization_mode=mode, **kwargs)
     env.reset(seed=0)
     steps, start = 0, time.perf_counter()
     while steps < STEPS:

@@ -163,6 +163,20 @@ def test_bad_paths_corrupted_checkpoints_and_wrong_envs(trained, rlcli_exe, tmp_
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--env", "Pendulum-v1", env=None), "shape")
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--run", "DQN", env=None), "trained with PPO")
     _usage_error(run_rlcli(rlcli_exe, "rollout", str(ckpt), "--episodes", "2", "--steps", "9", env=None), "exclude")
+    old = tmp_path / "old-stack" / "checkpoint_000010"
+    old.mkdir(parents=True)
+    (old / "rllib_checkpoint.json").write_text(
+        '{"type": "Algorithm", "checkpoint_version": "1.1", "ray_version": "2.9.3"}'
+    )
+    (old / "policies").mkdir()
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(old), env=None), "old API stack (Ray 2.9.3)")
+
+
+def test_render_without_a_display_points_to_video_dir(trained, rlcli_exe):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    _usage_error(run_rlcli(rlcli_exe, "rollout", str(trained), "--episodes", "1", "--render", env=env), "--video-dir")
 
 
 def test_multi_agent_checkpoint_trains_and_rolls_out(rlcli_exe, tmp_path):
