@@ -77,6 +77,7 @@ class RolloutResult:
             "seconds": self.seconds,
             "env_steps_per_s": self.env_steps / self.seconds if self.seconds else None,
             "returns": self.returns,
+            "lengths": self.lengths,
             "out": self.out,
             "videos": self.videos,
         }
@@ -174,10 +175,10 @@ class Policy:
         return self._post(actions) if self._post is not None else actions
 
 
-def fast_path_blockers(state: dict[str, Any], modules: dict[str, Path], pieces: list[str], module: Any) -> list[str]:
+def fast_path_blockers(modules: dict[str, Path], pieces: list[str], module: Any) -> list[str]:
     """Why the fast path would not reproduce training's inference exactly (empty: it would)."""
     blockers = []
-    if len(modules) != 1 or (state.get("policies") and len(state["policies"]) > 1):
+    if set(modules) != {"default_policy"}:
         blockers.append("multi-agent checkpoint")
     unknown = [p for p in pieces if p not in DEFAULT_ENV_TO_MODULE | {"MeanStdFilter"}]
     if unknown:
@@ -201,7 +202,7 @@ def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Polic
     pipeline = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None
     pieces = [type(c).__name__ for c in pipeline.connectors] if pipeline is not None else []
     module = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
-    blockers = fast_path_blockers(state, modules, pieces, module)
+    blockers = fast_path_blockers(modules, pieces, module)
     if blockers:
         return None, blockers
     obs_filter = None
