@@ -22,6 +22,11 @@ def run_rlcli(exe: str, *args: str, env: dict[str, str], timeout: float = 240) -
     )
 
 
+def train_tiny_ppo(exe: str, name: str, *extra: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``rlcli train`` of the tiny PPO on CartPole-v1 as experiment ``name``, plus ``extra`` args."""
+    return run_rlcli(exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", name, *TINY_PPO, *extra, env=env)
+
+
 def trial_dirs(exp_dir: Path) -> list[Path]:
     return sorted(p for p in exp_dir.iterdir() if p.is_dir() and (p / "params.json").exists())
 

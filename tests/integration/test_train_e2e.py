@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, trial_dirs
+from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs
 
 pytestmark = pytest.mark.integration
 
@@ -113,16 +113,9 @@ def test_ctrl_c_saves_state_and_resume_continues(rlcli_exe, storage, subprocess_
 
 
 def test_grid_search_runs_two_trials(rlcli_exe, storage, subprocess_env):
-    proc = run_rlcli(
+    proc = train_tiny_ppo(
         rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "CartPole-v1",
-        "--name",
         "grid",
-        *TINY_PPO,
         "lr={grid_search: [0.001, 0.0001]}",
         "stop.training_iteration=1",
         env=subprocess_env,
@@ -136,16 +129,9 @@ def test_grid_search_runs_two_trials(rlcli_exe, storage, subprocess_env):
 
 
 def test_unknown_stop_metric_fails_fast(rlcli_exe, storage, subprocess_env):
-    proc = run_rlcli(
+    proc = train_tiny_ppo(
         rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "CartPole-v1",
-        "--name",
         "badstop",
-        *TINY_PPO,
         "stop.episode_retrun=100",
         "stop.training_iteration=50",
         env=subprocess_env,
@@ -158,16 +144,9 @@ def test_unknown_stop_metric_fails_fast(rlcli_exe, storage, subprocess_env):
 
 
 def test_trial_error_exits_1_and_names_the_error_file(rlcli_exe, storage, subprocess_env):
-    proc = run_rlcli(
+    proc = train_tiny_ppo(
         rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "CartPole-v1",
-        "--name",
         "broken",
-        *TINY_PPO,
         "--env-config",
         '{"no_such_kwarg": 1}',
         "stop.training_iteration=1",
