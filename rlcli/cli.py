@@ -23,6 +23,7 @@ COMMANDS = {
         "rollout",
         "Evaluate a trained policy from a checkpoint, trial or experiment.",
     ),
+    "analyze": ("rlcli.commands.analyze", "analyze", "Read experiments: best checkpoint, trials, best config, export."),
 }
 
 

@@ -51,6 +51,27 @@ class Console:
     def json(self, payload: Any) -> None:
         self.data(json.dumps(payload, indent=2, default=str))
 
+    def table(self, columns: list[str], rows: list[dict[str, Any]], fmt: str = "table", title: str = "") -> None:
+        """Rows as a rich table, CSV or JSON (the last two for scripts, on stdout)."""
+        if fmt == "json":
+            self.json([{c: r.get(c) for c in columns} for r in rows])
+            return
+        if fmt == "csv":
+            import csv
+            import io
+
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+            self.data(buffer.getvalue().rstrip("\n"))
+            return
+        table = Table(*columns, title=title or None)
+        for row in rows:
+            table.add_row(*(_cell(row.get(c)) for c in columns))
+        target = self.out if self.out.is_terminal else RichConsole(width=1000)  # logs and pipes: never truncate
+        target.print(table)
+
     def rollout_summary(self, s: dict[str, Any]) -> None:
         """Episodes, mean ± std, min/max return, mean length, throughput."""
         mode = "explore (sampled actions)" if s["explore"] else "greedy (deterministic actions)"
@@ -71,6 +92,14 @@ class Console:
             rows.append(("episodes written", s["out"]))
         rows += [("video", video) for video in s["videos"]]
         self.data("\n".join(f"{key:<16} {value}" for key, value in rows))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
 
 
 _COLUMNS = ("trial", "status", "iter", "return (mean)", "env steps", "time")

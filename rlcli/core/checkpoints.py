@@ -69,20 +69,23 @@ def read_result_rows(trial_dir: Path, keys: tuple[str, ...]) -> list[dict[str, o
     return rows
 
 
-def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
-    """``{checkpoint_dir_name: training_iteration}`` from rlcli's plain-JSON index, else by matching
-    each checkpoint's modification time to the result row reported just before it."""
+def _from_index(trial_dir: Path) -> dict[str, int]:
+    mapping: dict[str, int] = {}
     index = trial_dir / CHECKPOINT_INDEX
-    if index.is_file():
-        mapping = {}
-        for line in index.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(entry.get("training_iteration"), int):
-                mapping[entry["checkpoint"]] = entry["training_iteration"]
+    if not index.is_file():
         return mapping
+    for line in index.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry.get("training_iteration"), int):
+            mapping[entry["checkpoint"]] = entry["training_iteration"]
+    return mapping
+
+
+def _from_file_times(trial_dir: Path) -> dict[str, int]:
+    """Last resort: the row reported just before each checkpoint's modification time."""
     rows = read_result_rows(trial_dir, ("training_iteration", "timestamp"))
     mapping = {}
     for ckpt in checkpoints_of(trial_dir):
@@ -93,6 +96,18 @@ def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
     return mapping
 
 
+def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
+    """``{checkpoint_dir_name: training_iteration}``: from rlcli's plain-JSON index; else from the
+    checkpoint manager Tune keeps in experiment_state (decoded, never unpickled); else by file times."""
+    from rlcli.core.tune_state import trials_in_state
+
+    mapping = _from_index(trial_dir)
+    if mapping:
+        return mapping
+    mapping = trials_in_state(trial_dir.parent).get(trial_dir.name, {}).get("checkpoints", {})
+    return mapping or _from_file_times(trial_dir)
+
+
 @dataclass(frozen=True)
 class Selection:
     which: str = "best"
@@ -100,23 +115,28 @@ class Selection:
     mode: str = "max"
 
 
-def _best_in_trial(trial_dir: Path, sel: Selection) -> CheckpointRef | None:
+def metric_by_iteration(trial_dir: Path, metric: str) -> dict[int, float | None]:
+    rows = read_result_rows(trial_dir, ("training_iteration", metric))
+    return {r["training_iteration"]: _number(r[metric]) for r in rows}  # type: ignore[misc]
+
+
+def best_in_trial(
+    trial_dir: Path, sel: Selection, values: dict[int, float | None] | None = None
+) -> CheckpointRef | None:
+    """The trial's best checkpoint on disk by its own reported ``sel.metric`` (or its latest)."""
     existing = checkpoints_of(trial_dir)
     if not existing:
         return None
+    iterations = checkpoint_iterations(trial_dir)
     if sel.which == "last":
         last = existing[-1]
-        its = checkpoint_iterations(trial_dir)
-        return CheckpointRef(last, trial_dir, its.get(last.name), None, None, "the trial's latest checkpoint")
+        return CheckpointRef(last, trial_dir, iterations.get(last.name), None, None, "the trial's latest checkpoint")
     metric = migrate_metric(sel.metric)[0]
-    values = {
-        r["training_iteration"]: _number(r[metric]) for r in read_result_rows(trial_dir, ("training_iteration", metric))
-    }
+    values = metric_by_iteration(trial_dir, metric) if values is None else values
     scored = []
-    iterations = checkpoint_iterations(trial_dir)
     for ckpt in existing:
         iteration = iterations.get(ckpt.name)
-        value = values.get(iteration)
+        value = values.get(iteration) if iteration is not None else None
         if value is not None:
             scored.append((value, ckpt, iteration))
     if not scored:
@@ -151,7 +171,7 @@ def locate(path: str | os.PathLike[str], sel: Selection | None = None) -> Checkp
         iteration = checkpoint_iterations(trial).get(root.name) if trial else None
         return CheckpointRef(root, trial, iteration, None, None, "the checkpoint given")
     if is_trial_dir(root):
-        found = _best_in_trial(root, sel)
+        found = best_in_trial(root, sel)
         if found is None:
             raise UsageError(
                 f"Trial '{root}' has no checkpoint.", "Train with --checkpoint-freq N or --checkpoint-at-end."
@@ -164,7 +184,7 @@ def locate(path: str | os.PathLike[str], sel: Selection | None = None) -> Checkp
 
 
 def _best_over_trials(root: Path, trials: list[Path], sel: Selection) -> CheckpointRef:
-    candidates = [ref for ref in (_best_in_trial(t, sel) for t in trials) if ref is not None]
+    candidates = [ref for ref in (best_in_trial(t, sel) for t in trials) if ref is not None]
     if not candidates:
         raise UsageError(
             f"No trial under '{root}' has a checkpoint.", "Train with --checkpoint-freq N or --checkpoint-at-end."

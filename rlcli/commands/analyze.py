@@ -1,0 +1,208 @@
+"""``rlcli analyze``: read Tune experiment dirs without Ray — best checkpoint, trial tables, the
+best config, flat exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rlcli.console import Console
+from rlcli.core.errors import UsageError
+
+
+def _metric_options(fn: Any) -> Any:
+    fn = click.option("--mode", type=click.Choice(["max", "min"]), default="max", show_default=True)(fn)
+    return click.option(
+        "--metric", default=None, help="Default env_runners/episode_return_mean; 'eval' for the evaluation return."
+    )(fn)
+
+
+def _scope(value: str) -> str:
+    if value in ("all", "last") or (value.startswith("avg-last-") and value[9:].isdigit() and int(value[9:]) > 0):
+        return value
+    raise UsageError(f"--scope '{value}' is not one of all, last, avg-last-N.", "e.g. --scope avg-last-5")
+
+
+@click.group()
+def analyze() -> None:
+    """Read Tune experiment dirs: best checkpoint, trials, best config, export.
+
+    \b
+    Examples:
+      rlcli analyze best-checkpoint ~/ray_results/my-exp
+      rlcli rollout $(rlcli analyze best-checkpoint ~/ray_results/my-exp -q)
+      rlcli analyze trials ~/ray_results/my-exp --sort env_runners/episode_return_mean --csv
+    """
+
+
+@analyze.command("best-checkpoint")
+@click.argument("experiment", type=click.Path())
+@_metric_options
+@click.option("--scope", default="all", show_default=True, help="Rank trials by all rows, the last, or avg-last-N.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the checkpoint path.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
+    """The checkpoint on disk whose own reported result is best."""
+    from rlcli.core import analysis
+
+    console = Console(quiet=quiet or as_json)
+    metric = analysis.resolve_metric(metric)
+    records = analysis.load_trials(experiment, metric)
+    for record in records:
+        for warning in record.warnings:
+            console.notice(warning)
+    best = analysis.best_checkpoint(records, metric, mode, _scope(scope))
+    if best.note:
+        console.notice(best.note)
+    if as_json:
+        console.json(best.__dict__)
+    elif quiet:
+        console.data(best.path)
+    else:
+        lines = [
+            ("trial", best.trial),
+            ("iteration", best.iteration),
+            (best.metric, f"{best.value:g}"),
+            ("path", best.path),
+        ]
+        console.data("\n".join(f"{key:<11} {value}" for key, value in lines))
+    return 0
+
+
+def _trial_rows(records: list[Any], metric: str, mode: str) -> tuple[list[str], list[dict[str, Any]]]:
+    from rlcli.core import analysis
+    from rlcli.core.stopping import flatten
+
+    varied = analysis.varied_keys(records)
+    rows = []
+    for record in records:
+        flat = flatten(record.config)
+        row: dict[str, Any] = {"trial": record.name, "status": record.status}
+        row.update({key: flat.get(key) for key in varied})
+        row["iterations"] = record.last("training_iteration")
+        row["env_steps"] = record.last("num_env_steps_sampled_lifetime")
+        row["best"] = analysis.score(record, metric, mode, "all")
+        row["last"] = analysis.score(record, metric, mode, "last")
+        row["time_s"] = record.last("time_total_s")
+        rows.append(row)
+    return ["trial", "status", *varied, "iterations", "env_steps", "best", "last", "time_s"], rows
+
+
+_OPS = {
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _parse_filter(text: str) -> tuple[str, Any, float]:
+    """``'best > 100'`` → (column, operator, number). Never evaluated as code."""
+    parts = text.split()
+    if len(parts) != 3 or parts[1] not in _OPS:
+        raise UsageError(
+            f"--filter '{text}' is not 'COLUMN OP NUMBER'.", "e.g. --filter 'best >= 400' (OP: > < >= <= == !=)"
+        )
+    try:
+        return parts[0], _OPS[parts[1]], float(parts[2])
+    except ValueError:
+        raise UsageError(f"--filter '{text}': '{parts[2]}' is not a number.") from None
+
+
+@analyze.command("trials")
+@click.argument("experiment", type=click.Path())
+@_metric_options
+@click.option("--sort", "sort_by", help="Column to sort by (descending for max mode).")
+@click.option("--filter", "filters", multiple=True, help="Keep rows matching 'COLUMN OP NUMBER' (repeatable).")
+@click.option("--columns", help="Comma-separated columns to show.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most N rows.")
+@click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+def trials(
+    experiment: str,
+    metric: str | None,
+    mode: str,
+    sort_by: str | None,
+    filters: tuple[str, ...],
+    columns: str | None,
+    limit: int | None,
+    as_json: bool,
+    as_csv: bool,
+) -> int:
+    """One row per trial: status, searched hyperparameters, iterations, env steps, best/last metric, time."""
+    from rlcli.core import analysis
+
+    console = Console(quiet=as_json or as_csv)
+    metric = analysis.resolve_metric(metric)
+    records = analysis.load_trials(experiment, metric)
+    names, rows = _trial_rows(records, metric, mode)
+    for text in filters:
+        column, op, value = _parse_filter(text)
+        _require_column(column, names)
+        rows = [r for r in rows if analysis.number(r.get(column)) is not None and op(r[column], value)]
+    if sort_by:
+        _require_column(sort_by, names)
+        rows.sort(
+            key=lambda r: (
+                analysis.number(r.get(sort_by)) is None,
+                -(analysis.number(r.get(sort_by)) or 0) if mode == "max" else (analysis.number(r.get(sort_by)) or 0),
+            )
+        )
+    if columns:
+        names = [c.strip() for c in columns.split(",") if c.strip()]
+        for name in names:
+            _require_column(name, [*rows[0].keys()] if rows else names)
+    rows = rows[:limit] if limit else rows
+    console.table(names, rows, fmt="json" if as_json else "csv" if as_csv else "table", title=f"{metric} ({mode})")
+    return 0
+
+
+def _require_column(column: str, names: list[str]) -> None:
+    if column not in names:
+        from rlcli.core.errors import did_you_mean
+
+        raise UsageError(f"No column '{column}'.", did_you_mean(column, names) or f"Columns: {', '.join(names)}.")
+
+
+@analyze.command("best-config")
+@click.argument("experiment", type=click.Path())
+@_metric_options
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
+def best_config(experiment: str, metric: str | None, mode: str, fmt: str, output: str | None) -> int:
+    """The best trial's config as a runnable ``rlcli train -f`` file."""
+    from rlcli.core import analysis
+    from rlcli.core.best_config import best_config_document
+
+    metric = analysis.resolve_metric(metric)
+    records = analysis.load_trials(experiment, metric)
+    doc = best_config_document(records, metric, mode)
+    from rlcli.core.experiment_dir import dump_yaml
+
+    text = dump_yaml(doc) if fmt == "yaml" else json.dumps(doc, indent=2) + "\n"
+    if output:
+        from rlcli.core.files import atomic_write
+
+        atomic_write(Path(output), text)
+        Console().notice(f"wrote {output}")
+    else:
+        Console().data(text.rstrip())
+    return 0
+
+
+@analyze.command("export")
+@click.argument("experiment", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "json"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="File to write (atomically).")
+def export(experiment: str, fmt: str, output: str) -> int:
+    """All trials' result rows, flattened, to CSV, Parquet or JSON lines."""
+    from rlcli.core.export import export_rows
+
+    count = export_rows(experiment, Path(output), fmt)
+    Console().notice(f"wrote {count} rows to {output}")
+    return 0

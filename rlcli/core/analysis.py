@@ -1,0 +1,211 @@
+"""Streaming reader of Tune experiment dirs: one pass over each trial's result.json, keeping only
+the columns asked for. No Ray start, no ExperimentAnalysis, no unpickling."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlcli.core.checkpoints import is_trial_dir, trial_dirs_under
+from rlcli.core.errors import UsageError, did_you_mean
+from rlcli.core.legacy import migrate_metric
+from rlcli.core.spec import DEFAULT_METRIC
+from rlcli.core.stopping import flatten
+from rlcli.core.tune_state import trials_in_state
+
+EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
+BASE_COLUMNS = ("training_iteration", "num_env_steps_sampled_lifetime", "time_total_s")
+
+
+def resolve_metric(metric: str | None) -> str:
+    """Default return metric; ``eval`` for the evaluation return; legacy names translated."""
+    if not metric:
+        return DEFAULT_METRIC
+    if metric == "eval":
+        return EVAL_METRIC
+    return migrate_metric(metric)[0]
+
+
+def _pick(row: dict[str, Any], path: str) -> Any:
+    node: Any = row
+    for part in path.split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        return float(value)
+    return None
+
+
+@dataclass
+class TrialRecord:
+    """One trial: identity, status, config and the selected columns of every result row."""
+
+    name: str
+    experiment: str
+    path: Path
+    status: str
+    config: dict[str, Any]
+    columns: dict[str, list[Any]]
+    warnings: list[str] = field(default_factory=list)
+
+    def values(self, metric: str) -> list[float | None]:
+        return [number(v) for v in self.columns.get(metric, [])]
+
+    def last(self, column: str) -> Any:
+        col = self.columns.get(column) or []
+        return col[-1] if col else None
+
+
+def read_trial(trial_dir: Path, columns: tuple[str, ...], status: str = "?") -> TrialRecord:
+    """Stream result.json; a truncated or corrupt line (a trial killed mid-write) is skipped with a warning."""
+    record = TrialRecord(
+        trial_dir.name, trial_dir.parent.name, trial_dir, status, _params(trial_dir), {c: [] for c in columns}
+    )
+    path = trial_dir / "result.json"
+    if not path.is_file():
+        record.warnings.append(f"{trial_dir.name}: no result.json yet")
+        return record
+    with open(path, encoding="utf-8") as fh:
+        for number_, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                record.warnings.append(f"{trial_dir.name}: result.json line {number_} is truncated or corrupt; skipped")
+                continue
+            for column in columns:
+                record.columns[column].append(_pick(row, column))
+    return record
+
+
+def _params(trial_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((trial_dir / "params.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def find_trial_dirs(path: str | Path) -> list[Path]:
+    """An experiment dir, a parent folder of experiments, or one trial dir."""
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise UsageError(f"'{path}' is not a directory.", "Pass an experiment directory (e.g. ~/ray_results/NAME).")
+    if is_trial_dir(root):
+        return [root]
+    trials = trial_dirs_under(root)
+    if not trials:
+        raise UsageError(f"No Tune trials under '{path}'.", "Pass an experiment directory made by rlcli train or Tune.")
+    return trials
+
+
+def load_trials(path: str | Path, metric: str, extra: tuple[str, ...] = ()) -> list[TrialRecord]:
+    """All trials under ``path`` with ``metric`` and the base columns; errors on an unknown metric."""
+    columns = tuple(dict.fromkeys((*BASE_COLUMNS, metric, *extra)))
+    records = []
+    statuses: dict[Path, dict[str, Any]] = {}
+    for trial_dir in find_trial_dirs(path):
+        exp_dir = trial_dir.parent
+        if exp_dir not in statuses:
+            statuses[exp_dir] = trials_in_state(exp_dir)
+        status = statuses[exp_dir].get(trial_dir.name, {}).get("status") or "?"
+        records.append(read_trial(trial_dir, columns, status))
+    if not any(v is not None for r in records for v in r.values(metric)):
+        raise UsageError(f"No trial reports the metric '{metric}'.", _metric_hint(records[0].path, metric))
+    return records
+
+
+def _metric_hint(trial_dir: Path, metric: str) -> str:
+    try:
+        with open(trial_dir / "result.json", encoding="utf-8") as fh:
+            first = json.loads(fh.readline())
+    except (OSError, json.JSONDecodeError):
+        return "The trials have no readable results yet."
+    names = sorted(k for k, v in flatten(first).items() if number(v) is not None and not k.startswith("config/"))
+    close = did_you_mean(metric, names)
+    shown = ", ".join(n for n in names if "return" in n or n in BASE_COLUMNS) or ", ".join(names[:12])
+    return (close + " " if close else "") + f"Metrics that exist include: {shown}."
+
+
+def score(record: TrialRecord, metric: str, mode: str, scope: str) -> float | None:
+    """A trial's score: best over all rows, the last row, or the mean of the last N (``avg-last-N``)."""
+    values = [v for v in record.values(metric) if v is not None]
+    if not values:
+        return None
+    if scope == "last":
+        return values[-1]
+    if scope.startswith("avg-last-"):
+        n = int(scope.rsplit("-", 1)[1])
+        return sum(values[-n:]) / len(values[-n:])
+    return max(values) if mode == "max" else min(values)
+
+
+def varied_keys(records: list[TrialRecord]) -> list[str]:
+    """Config keys whose values differ between trials: the searched hyperparameters."""
+    flat = [flatten(r.config) for r in records]
+    keys = sorted({k for f in flat for k in f})
+    return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1]
+
+
+@dataclass(frozen=True)
+class BestCheckpoint:
+    """The answer of ``analyze best-checkpoint``, with what the user should know about it."""
+
+    trial: str
+    path: str
+    iteration: int | None
+    metric: str
+    value: float | None
+    note: str | None
+
+
+def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: str) -> BestCheckpoint:
+    """Scope ``all``: the checkpoint whose own result is best over every trial. ``last`` /
+    ``avg-last-N``: the best trial by that score, then its best checkpoint (as Tune ranks trials)."""
+    from rlcli.core.checkpoints import Selection, best_in_trial
+
+    sel = Selection(metric=metric, mode=mode)
+    pick = max if mode == "max" else min
+    pool = records
+    if scope != "all":
+        scored = [(score(r, metric, mode, scope), r) for r in records]
+        scored = [(s, r) for s, r in scored if s is not None]
+        pool = [pick(scored, key=lambda item: item[0])[1]] if scored else []
+    candidates = []
+    for record in pool:
+        values = dict(zip(record.columns["training_iteration"], record.values(metric), strict=True))
+        ref = best_in_trial(record.path, sel, values)
+        if ref is not None and ref.value is not None:
+            candidates.append((ref, record))
+    if not candidates:
+        raise UsageError(f"No checkpoint on disk has a reported {metric}.", "Train with --checkpoint-freq N.")
+    ref, record = pick(candidates, key=lambda item: item[0].value)
+    return BestCheckpoint(
+        record.name, str(ref.path), ref.iteration, metric, ref.value, _missed_note(record, metric, mode, ref)
+    )
+
+
+def _missed_note(record: TrialRecord, metric: str, mode: str, ref: Any) -> str | None:
+    """Say so when the trial's best reported result has no checkpoint (deleted or never saved)."""
+    rows = [
+        (v, it)
+        for v, it in zip(record.values(metric), record.columns["training_iteration"], strict=True)
+        if v is not None
+    ]
+    if not rows:
+        return None
+    best_value, best_iteration = (max if mode == "max" else min)(rows, key=lambda item: item[0])
+    if best_iteration == ref.iteration or best_value == ref.value:
+        return None
+    return (
+        f"the trial's best result ({metric} = {best_value:g} at iteration {best_iteration}) has no checkpoint "
+        f"on disk; this is the best checkpointed one"
+    )
