@@ -39,6 +39,10 @@ class Console:
         if not self.quiet:
             self.err.print(f"[cyan]notice:[/] {message}", highlight=False, markup=True)
 
+    def warn(self, message: str) -> None:
+        """Something the user must know even with ``-q`` (stderr keeps stdout clean)."""
+        self.err.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True)
+
     def info(self, message: str) -> None:
         if not self.quiet:
             self.err.print(message, highlight=False, markup=False)

@@ -51,12 +51,11 @@ def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, 
     console = Console(quiet=quiet or as_json)
     metric = analysis.resolve_metric(metric)
     records = analysis.load_trials(experiment, metric)
-    for record in records:
-        for warning in record.warnings:
-            console.notice(warning)
+    for warning in (w for record in records for w in record.warnings):
+        console.warn(warning)
     best = analysis.best_checkpoint(records, metric, mode, _scope(scope))
     if best.note:
-        console.notice(best.note)
+        console.warn(best.note)
     if as_json:
         console.json(best.__dict__)
     elif quiet:
@@ -140,6 +139,8 @@ def trials(
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)
     records = analysis.load_trials(experiment, metric)
+    for warning in (w for record in records for w in record.warnings):
+        console.warn(warning)
     names, rows = _trial_rows(records, metric, mode)
     for text in filters:
         column, op, value = _parse_filter(text)

@@ -1,0 +1,131 @@
+"""``rlcli analyze`` on a real experiment (2-trial grid, a checkpoint every iteration, the best one
+kept) and on crafted copies of it; answers checked against Tune's own ExperimentAnalysis."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs
+
+pytestmark = pytest.mark.integration
+METRIC = "env_runners/episode_return_mean"
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory, rlcli_exe) -> Path:
+    storage = tmp_path_factory.mktemp("analyze-results")
+    env = dict(os.environ, RLCLI_STORAGE_PATH=str(storage))
+    proc = train_tiny_ppo(
+        rlcli_exe,
+        "exp",
+        "--checkpoint-freq",
+        "1",
+        "--keep-checkpoints-num",
+        "1",
+        "--checkpoint-score-attr",
+        METRIC,
+        "lr={grid_search: [0.001, 0.003]}",
+        "stop.training_iteration=3",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return storage / "exp"
+
+
+def analyze(exe: str, *args: str) -> tuple[int, str, str]:
+    proc = run_rlcli(exe, "analyze", *args, env=None)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def independent_best(exp: Path) -> str:
+    """Best kept checkpoint by its own row, computed from result.json and the checkpoint index."""
+    best = None
+    for trial in trial_dirs(exp):
+        rows = {r["training_iteration"]: r["env_runners"][METRIC.split("/")[1]] for r in result_rows(trial)}
+        index = {
+            json.loads(x)["checkpoint"]: json.loads(x)["training_iteration"]
+            for x in (trial / "rlcli_checkpoints.jsonl").read_text().splitlines()
+        }
+        for ckpt in trial.glob("checkpoint_*"):
+            value = rows[index[ckpt.name]]
+            if best is None or value > best[0]:
+                best = (value, str(ckpt))
+    return best[1]
+
+
+def test_best_checkpoint_matches_independent_and_tune(experiment, rlcli_exe):
+    code, out, err = analyze(rlcli_exe, "best-checkpoint", str(experiment), "-q")
+    assert code == 0, err
+    assert out.strip() == independent_best(experiment)
+    from ray.tune import ExperimentAnalysis
+
+    ea = ExperimentAnalysis(str(experiment), default_metric=METRIC, default_mode="max")
+    tune_best = ea.get_best_checkpoint(ea.get_best_trial(METRIC, "max", "all"), METRIC, "max")
+    assert out.strip() == tune_best.path
+
+
+def test_plain_tune_experiment_without_rlcli_index(experiment, rlcli_exe, tmp_path):
+    copy = tmp_path / "plain"
+    shutil.copytree(experiment, copy)
+    for index in copy.glob("*/rlcli_checkpoints.jsonl"):
+        index.unlink()
+    code, out, err = analyze(rlcli_exe, "best-checkpoint", str(copy), "--json")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert Path(answer["path"]).relative_to(copy) == Path(independent_best(experiment)).relative_to(experiment)
+
+
+def test_crafted_dirs(experiment, rlcli_exe, tmp_path):
+    copy = tmp_path / "crafted"
+    shutil.copytree(experiment, copy)
+    trials = trial_dirs(copy)
+    with open(trials[0] / "result.json", "a") as fh:
+        fh.write('{"training_iteration": 4, "env_runners": {"episode_return_mean": Na')  # killed mid-write
+    code, out, err = analyze(rlcli_exe, "best-checkpoint", str(copy), "-q")
+    assert code == 0 and "truncated" in err and out.strip().startswith(str(copy))
+    code, out, err = analyze(rlcli_exe, "best-checkpoint", str(copy), "--mode", "min", "--json")
+    assert (
+        code == 0
+        and json.loads(out)["value"]
+        <= json.loads(analyze(rlcli_exe, "best-checkpoint", str(copy), "--json")[1])["value"]
+    )
+    for ckpt in trials[0].glob("checkpoint_*"):
+        shutil.rmtree(ckpt)
+    code, out, _ = analyze(rlcli_exe, "best-checkpoint", str(copy), "-q")
+    assert code == 0 and Path(out.strip()).parent == trials[1]
+    for ckpt in trials[1].glob("checkpoint_*"):
+        shutil.rmtree(ckpt)
+    code, _, err = analyze(rlcli_exe, "best-checkpoint", str(copy))
+    assert code == 2 and last_error_line(err).startswith("Error: No checkpoint on disk")
+    code, _, err = analyze(rlcli_exe, "best-checkpoint", str(experiment), "--metric", "episode_retrun")
+    assert code == 2 and "env_runners/episode_return_mean" in last_error_line(err)
+
+
+def test_trials_table_csv_json_filter_and_best_config(experiment, rlcli_exe, storage, tmp_path):
+    code, out, err = analyze(rlcli_exe, "trials", str(experiment), "--json", "--sort", "best")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 2 and {r["lr"] for r in rows} == {0.001, 0.003} and rows[0]["best"] >= rows[1]["best"]
+    assert all(r["iterations"] == 3 and r["status"] == "TERMINATED" for r in rows)
+    code, out, _ = analyze(rlcli_exe, "trials", str(experiment), "--csv", "--filter", f"best >= {rows[0]['best']}")
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    code, _, err = analyze(rlcli_exe, "trials", str(experiment), "--filter", "__import__('os') > 1")
+    assert code == 2
+    best_file = tmp_path / "best.yaml"
+    code, _, err = analyze(rlcli_exe, "best-config", str(experiment), "-o", str(best_file))
+    assert code == 0, err
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(best_file), "--dry-run", env=None)
+    assert proc.returncode == 0, proc.stderr
+    assert f"lr: {rows[0]['lr']}" in proc.stdout and "grid_search" not in proc.stdout
+
+
+def test_export_formats(experiment, rlcli_exe, tmp_path):
+    for fmt in ("csv", "json", "parquet"):
+        target = tmp_path / f"rows.{fmt}"
+        code, _, err = analyze(rlcli_exe, "export", str(experiment), "--format", fmt, "-o", str(target))
+        assert code == 0 and "wrote 6 rows" in err, err
+        assert target.stat().st_size > 0
