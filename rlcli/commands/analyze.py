@@ -73,7 +73,7 @@ def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, 
 
 def _trial_rows(records: list[Any], metric: str, mode: str) -> tuple[list[str], list[dict[str, Any]]]:
     from rlcli.core import analysis
-    from rlcli.core.stopping import flatten
+    from rlcli.core.metrics import flatten
 
     varied = analysis.varied_keys(records)
     rows = []
@@ -135,6 +135,7 @@ def trials(
 ) -> int:
     """One row per trial: status, searched hyperparameters, iterations, env steps, best/last metric, time."""
     from rlcli.core import analysis
+    from rlcli.core.metrics import number
 
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)
@@ -145,13 +146,13 @@ def trials(
     for text in filters:
         column, op, value = _parse_filter(text)
         _require_column(column, names)
-        rows = [r for r in rows if analysis.number(r.get(column)) is not None and op(r[column], value)]
+        rows = [r for r in rows if number(r.get(column)) is not None and op(r[column], value)]
     if sort_by:
         _require_column(sort_by, names)
         rows.sort(
             key=lambda r: (
-                analysis.number(r.get(sort_by)) is None,
-                -(analysis.number(r.get(sort_by)) or 0) if mode == "max" else (analysis.number(r.get(sort_by)) or 0),
+                number(r.get(sort_by)) is None,
+                -(number(r.get(sort_by)) or 0) if mode == "max" else (number(r.get(sort_by)) or 0),
             )
         )
     if columns:

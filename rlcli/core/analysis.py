@@ -4,7 +4,6 @@ the columns asked for. No Ray start, no ExperimentAnalysis, no unpickling."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 from rlcli.core.checkpoints import is_trial_dir, trial_dirs_under
 from rlcli.core.errors import UsageError, did_you_mean
 from rlcli.core.legacy import migrate_metric
+from rlcli.core.metrics import flatten, iter_result_rows, number, pick
 from rlcli.core.spec import DEFAULT_METRIC
-from rlcli.core.stopping import flatten
 from rlcli.core.tune_state import trials_in_state
 
 EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
@@ -27,21 +26,6 @@ def resolve_metric(metric: str | None) -> str:
     if metric == "eval":
         return EVAL_METRIC
     return migrate_metric(metric)[0]
-
-
-def _pick(row: dict[str, Any], path: str) -> Any:
-    node: Any = row
-    for part in path.split("/"):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-        return float(value)
-    return None
 
 
 @dataclass
@@ -69,21 +53,12 @@ def read_trial(trial_dir: Path, columns: tuple[str, ...], status: str = "?") -> 
     record = TrialRecord(
         trial_dir.name, trial_dir.parent.name, trial_dir, status, _params(trial_dir), {c: [] for c in columns}
     )
-    path = trial_dir / "result.json"
-    if not path.is_file():
+    if not (trial_dir / "result.json").is_file():
         record.warnings.append(f"{trial_dir.name}: no result.json yet")
         return record
-    with open(path, encoding="utf-8") as fh:
-        for number_, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                record.warnings.append(f"{trial_dir.name}: result.json line {number_} is truncated or corrupt; skipped")
-                continue
-            for column in columns:
-                record.columns[column].append(_pick(row, column))
+    for row in iter_result_rows(trial_dir, record.warnings.append):
+        for column in columns:
+            record.columns[column].append(pick(row, column))
     return record
 
 

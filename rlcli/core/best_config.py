@@ -43,7 +43,7 @@ def best_config_document(records: list[TrialRecord], metric: str, mode: str) -> 
         body["num_samples"] = 1
         return {f"{name}-best": body}
     from rlcli.core.analysis import varied_keys
-    from rlcli.core.stopping import flatten
+    from rlcli.core.metrics import flatten
 
     flat = flatten(best.config)
     config: dict[str, Any] = {}

@@ -8,15 +8,14 @@ unpickles anything.
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from rlcli.core.errors import UsageError
 from rlcli.core.legacy import migrate_metric
+from rlcli.core.metrics import iter_result_rows, number, pick
 from rlcli.core.spec import DEFAULT_METRIC
-from rlcli.core.stopping import flatten
 
 CHECKPOINT_MARKER = "rllib_checkpoint.json"
 CHECKPOINT_INDEX = "rlcli_checkpoints.jsonl"
@@ -47,26 +46,9 @@ def checkpoints_of(trial_dir: Path) -> list[Path]:
     return sorted(p for p in trial_dir.glob("checkpoint_*") if p.is_dir())
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-        return float(value)
-    return None
-
-
 def read_result_rows(trial_dir: Path, keys: tuple[str, ...]) -> list[dict[str, object]]:
-    """Flattened result rows of one trial, keeping only ``keys``; a truncated last line is skipped."""
-    path = trial_dir / "result.json"
-    rows: list[dict[str, object]] = []
-    if not path.is_file():
-        return rows
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                row = flatten(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-            rows.append({k: row.get(k) for k in keys})
-    return rows
+    """The values at ``keys`` (``a/b`` paths) of every readable result row of one trial."""
+    return [{k: pick(row, k) for k in keys} for row in iter_result_rows(trial_dir)]
 
 
 def _from_index(trial_dir: Path) -> dict[str, int]:
@@ -117,7 +99,7 @@ class Selection:
 
 def metric_by_iteration(trial_dir: Path, metric: str) -> dict[int, float | None]:
     rows = read_result_rows(trial_dir, ("training_iteration", metric))
-    return {r["training_iteration"]: _number(r[metric]) for r in rows}  # type: ignore[misc]
+    return {r["training_iteration"]: number(r[metric]) for r in rows}  # type: ignore[misc]
 
 
 def best_in_trial(

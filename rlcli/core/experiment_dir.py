@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -11,35 +10,18 @@ import yaml
 
 from rlcli.core.files import atomic_write
 from rlcli.core.spec import ExperimentSpec
+from rlcli.core.tune_state import state_files, trials_in_state
 
 SPEC_FILE = "rlcli-spec.yaml"
 FINISHED = "TERMINATED"
-
-
-def state_files(exp_dir: Path) -> list[Path]:
-    """Tune's ``experiment_state-<timestamp>.json`` files, newest last."""
-    return sorted(Path(exp_dir).glob("experiment_state-*.json"), key=lambda p: p.stat().st_mtime)
 
 
 def has_experiment_state(exp_dir: Path) -> bool:
     return Path(exp_dir).is_dir() and bool(state_files(exp_dir))
 
 
-def trial_statuses(exp_dir: Path) -> dict[str, str]:
-    """``{trial_id: status}`` from the newest experiment state (plain JSON parts only)."""
-    files = state_files(exp_dir)
-    if not files:
-        return {}
-    data = json.loads(files[-1].read_text(encoding="utf-8"))
-    statuses = {}
-    for entry in data.get("trial_data", []):
-        trial = json.loads(entry[0])
-        statuses[trial.get("trial_id", "?")] = trial.get("status", "?")
-    return statuses
-
-
 def unfinished_trials(exp_dir: Path) -> list[str]:
-    return [tid for tid, status in trial_statuses(exp_dir).items() if status != FINISHED]
+    return [name for name, t in trials_in_state(exp_dir).items() if t["status"] != FINISHED]
 
 
 def find_latest_experiment(spec: ExperimentSpec) -> str | None:

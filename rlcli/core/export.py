@@ -9,26 +9,18 @@ from typing import Any
 
 from rlcli.core.analysis import find_trial_dirs
 from rlcli.core.files import atomic_path
-from rlcli.core.stopping import flatten
+from rlcli.core.metrics import flatten, iter_result_rows
 
 
 def _rows(experiment: str | Path) -> list[dict[str, Any]]:
     rows = []
     for trial_dir in find_trial_dirs(experiment):
-        path = trial_dir / "result.json"
-        if not path.is_file():
-            continue
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                row.pop("config", None)
-                flat = flatten(row)
-                flat["trial"] = trial_dir.name
-                flat["experiment"] = trial_dir.parent.name
-                rows.append(flat)
+        for row in iter_result_rows(trial_dir):
+            row.pop("config", None)
+            flat = flatten(row)
+            flat["trial"] = trial_dir.name
+            flat["experiment"] = trial_dir.parent.name
+            rows.append(flat)
     return rows
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from rlcli.core.errors import ConfigError, did_you_mean
 from rlcli.core.legacy import migrate_metric
+from rlcli.core.metrics import flatten
 
 #: Metrics that may be absent from the first results (no episode finished yet, evaluation not
 #: run yet); they get this many results to appear before they count as unknown.
@@ -20,18 +21,6 @@ LATE_METRIC_PREFIXES = (
     "evaluation/",
 )
 LATE_METRIC_GRACE = 10
-
-
-def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a/b": 1}``, as Tune flattens results."""
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        path = f"{prefix}/{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, path))
-        else:
-            flat[path] = value
-    return flat
 
 
 @dataclass(frozen=True)

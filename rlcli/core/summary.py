@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-import math
 import os
+from pathlib import Path
 from typing import Any
 
+from rlcli.core.analysis import read_trial
+from rlcli.core.metrics import number, pick
 from rlcli.core.spec import DEFAULT_METRIC, ExperimentSpec, TrialSummary
-from rlcli.core.stopping import flatten
-
-
-def _value(metrics: dict[str, Any] | None, key: str) -> float | None:
-    if not metrics:
-        return None
-    value = flatten(metrics).get(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-        return float(value)
-    return None
 
 
 def best_checkpoint(result: Any, metric: str, order: str) -> str | None:
     """Among the checkpoints Tune kept, the one whose own result scored best; else the latest."""
-    scored = [(ck, _value(m, metric)) for ck, m in (result.best_checkpoints or [])]
+    scored = [(ck, number(pick(m or {}, metric))) for ck, m in (result.best_checkpoints or [])]
     scored = [(ck, v) for ck, v in scored if v is not None]
     if scored:
-        pick = max if order == "max" else min
-        return pick(scored, key=lambda item: item[1])[0].path
+        choose = max if order == "max" else min
+        return choose(scored, key=lambda item: item[1])[0].path
     return result.checkpoint.path if result.checkpoint else None
-
-
-def _history(result: Any, metric: str) -> list[float]:
-    frame = result.metrics_dataframe
-    if frame is None or metric not in frame:
-        return []
-    return [float(v) for v in frame[metric].tolist() if isinstance(v, (int, float)) and not math.isnan(v)]
 
 
 def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
     metrics = result.metrics or {}
-    history = _history(result, DEFAULT_METRIC)
+    history = []
+    if result.path:
+        history = [v for v in read_trial(Path(result.path), (DEFAULT_METRIC,)).values(DEFAULT_METRIC) if v is not None]
     error_file = None
     if result.error is not None and result.path:
         candidate = os.path.join(result.path, "error.txt")
@@ -48,8 +35,8 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
         status="ERROR" if result.error is not None else ("TERMINATED" if metrics.get("done") else "STOPPED"),
         iterations=int(metrics.get("training_iteration", 0) or 0),
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
-        best_return=max(history) if history else _value(metrics, DEFAULT_METRIC),
-        last_return=_value(metrics, DEFAULT_METRIC),
+        best_return=max(history) if history else number(pick(metrics, DEFAULT_METRIC)),
+        last_return=number(pick(metrics, DEFAULT_METRIC)),
         best_checkpoint=best_checkpoint(
             result, spec.checkpoint.score_attr or DEFAULT_METRIC, spec.checkpoint.score_order
         ),

@@ -8,16 +8,15 @@ console or lock: they look up the active :class:`ProgressSink` when they fire.
 from __future__ import annotations
 
 import json
-import math
 import os
 from typing import Any, Protocol
 
 from ray import tune
 
+from rlcli.core.checkpoints import CHECKPOINT_INDEX
+from rlcli.core.metrics import flatten, number
 from rlcli.core.spec import ProgressRow
-from rlcli.core.stopping import flatten, unknown_stop_keys, unknown_stop_message
-
-CHECKPOINT_INDEX = "rlcli_checkpoints.jsonl"
+from rlcli.core.stopping import unknown_stop_keys, unknown_stop_message
 
 
 class ProgressSink(Protocol):
@@ -36,18 +35,12 @@ def set_sink(sink: ProgressSink | None) -> None:
     _active_sink = sink
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-        return float(value)
-    return None
-
-
 def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
     runners = result.get("env_runners") or {}
     return ProgressRow(
         trial=trial_name,
         iteration=int(result.get("training_iteration", 0)),
-        episode_return=_number(runners.get("episode_return_mean")),
+        episode_return=number(runners.get("episode_return_mean")),
         env_steps=int(
             result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0
         ),
@@ -78,7 +71,7 @@ class ProgressCallback(tune.Callback):
         """Record which iteration (and which metrics) each checkpoint belongs to, as plain JSON:
         RLlib's result rows carry no checkpoint link and Tune keeps it only in a pickle."""
         result = trial.last_result or {}
-        flat = {k: v for k, v in flatten(result).items() if _number(v) is not None and not k.startswith("config/")}
+        flat = {k: v for k, v in flatten(result).items() if number(v) is not None and not k.startswith("config/")}
         entry = {
             "checkpoint": os.path.basename(checkpoint.path.rstrip("/")),
             "training_iteration": result.get("training_iteration"),
@@ -111,7 +104,7 @@ class StopGuard(tune.Stopper):
                     stop_problems.append(message)
             self._abort = True
             return True
-        return any(k in flat and _number(flat[k]) is not None and flat[k] >= v for k, v in self.criteria.items())
+        return any(k in flat and number(flat[k]) is not None and flat[k] >= v for k, v in self.criteria.items())
 
     def stop_all(self) -> bool:
         return self._abort

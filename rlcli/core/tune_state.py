@@ -19,17 +19,17 @@ _MEMO_PUT = {"BINPUT", "LONG_BINPUT", "PUT"}
 _MEMO_GET = {"BINGET", "LONG_BINGET", "GET"}
 
 
-def newest_state_file(exp_dir: Path) -> Path | None:
-    files = sorted(Path(exp_dir).glob("experiment_state-*.json"), key=lambda p: p.stat().st_mtime)
-    return files[-1] if files else None
+def state_files(exp_dir: Path) -> list[Path]:
+    """Tune's ``experiment_state-<timestamp>.json`` files, newest last."""
+    return sorted(Path(exp_dir).glob("experiment_state-*.json"), key=lambda p: p.stat().st_mtime)
 
 
 def _load(exp_dir: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    state = newest_state_file(exp_dir)
-    if state is None:
+    files = state_files(exp_dir)
+    if not files:
         return []
     try:
-        data = json.loads(state.read_text(encoding="utf-8"))
+        data = json.loads(files[-1].read_text(encoding="utf-8"))
         return [(json.loads(a), json.loads(b)) for a, b in data.get("trial_data", [])]
     except (json.JSONDecodeError, ValueError, TypeError):
         return []

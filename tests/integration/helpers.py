@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -20,6 +21,11 @@ def run_rlcli(exe: str, *args: str, env: dict[str, str], timeout: float = 240) -
     return subprocess.run(
         [exe, *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )
+
+
+def storage_env(storage: Path, **extra: str) -> dict[str, str]:
+    """This process's environment with rlcli's results going to ``storage``."""
+    return dict(os.environ, RLCLI_STORAGE_PATH=str(storage), **extra)
 
 
 def train_tiny_ppo(exe: str, name: str, *extra: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

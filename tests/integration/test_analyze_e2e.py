@@ -4,12 +4,11 @@ kept) and on crafted copies of it; answers checked against Tune's own Experiment
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs
+from helpers import last_error_line, result_rows, run_rlcli, storage_env, train_tiny_ppo, trial_dirs
 
 pytestmark = pytest.mark.integration
 METRIC = "env_runners/episode_return_mean"
@@ -18,7 +17,7 @@ METRIC = "env_runners/episode_return_mean"
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory, rlcli_exe) -> Path:
     storage = tmp_path_factory.mktemp("analyze-results")
-    env = dict(os.environ, RLCLI_STORAGE_PATH=str(storage))
+    env = storage_env(storage)
     proc = train_tiny_ppo(
         rlcli_exe,
         "exp",

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, trial_dirs
+from helpers import last_error_line, result_rows, run_rlcli, storage_env, train_tiny_ppo, trial_dirs
 
 pytestmark = pytest.mark.integration
 
@@ -16,24 +16,16 @@ pytestmark = pytest.mark.integration
 def trained(tmp_path_factory, rlcli_exe) -> Path:
     """A 2-trial grid (checkpoint every iteration, the best one kept) with MeanStdFilter on, and
     greedy evaluation every iteration for comparison."""
-    import os
 
     storage = tmp_path_factory.mktemp("rollout-results")
-    env = dict(os.environ, RLCLI_STORAGE_PATH=str(storage))
-    proc = run_rlcli(
+    env = storage_env(storage)
+    proc = train_tiny_ppo(
         rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "CartPole-v1",
-        "--name",
         "exp",
         "--checkpoint-freq",
         "1",
         "--keep-checkpoints-num",
         "1",
-        *TINY_PPO,
         "observation_filter=MeanStdFilter",
         "lr={grid_search: [0.001, 0.003]}",
         "evaluation_interval=1",
@@ -110,9 +102,8 @@ def test_out_is_read_back_by_rllib_offline_and_trains_bc(trained, rlcli_exe, tmp
     assert set(table.column_names) >= {"eps_id", "obs", "actions", "rewards", "new_obs", "terminateds", "truncateds"}
     assert len(set(table.column("eps_id").to_pylist())) == result["episodes"]
     assert abs(sum(table.column("rewards").to_pylist()) - sum(result["returns"])) < 1e-6
-    import os
 
-    env = dict(os.environ, RLCLI_STORAGE_PATH=str(tmp_path / "bc"))
+    env = storage_env(tmp_path / "bc")
     proc = run_rlcli(
         rlcli_exe,
         "train",
@@ -180,7 +171,6 @@ def test_render_without_a_display_points_to_video_dir(trained, rlcli_exe):
 
 
 def test_multi_agent_checkpoint_trains_and_rolls_out(rlcli_exe, tmp_path):
-    import os
 
     exp_file = tmp_path / "ma.yaml"
     exp_file.write_text(
@@ -190,7 +180,7 @@ def test_multi_agent_checkpoint_trains_and_rolls_out(rlcli_exe, tmp_path):
         "      policies: [p0, p1]\n"
         "      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, pattern: 'p{agent_id}'}\n"
     )
-    env = dict(os.environ, RLCLI_STORAGE_PATH=str(tmp_path / "results"))
+    env = storage_env(tmp_path / "results")
     proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=env)
     assert proc.returncode == 0, proc.stderr
     (trial,) = trial_dirs(tmp_path / "results" / "ma")
@@ -256,7 +246,6 @@ def make(config):
 
 
 def test_pettingzoo_env_trains_and_rolls_out(rlcli_exe, tmp_path):
-    import os
 
     (tmp_path / "pz_match.py").write_text(PETTINGZOO_ENV)
     exp_file = tmp_path / "pz.yaml"
@@ -266,7 +255,7 @@ def test_pettingzoo_env_trains_and_rolls_out(rlcli_exe, tmp_path):
         "    num_epochs: 1\n    multiagent:\n      policies: [shared]\n"
         "      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, default: shared}\n"
     )
-    env = dict(os.environ, RLCLI_STORAGE_PATH=str(tmp_path / "results"), PYTHONPATH=str(tmp_path))
+    env = storage_env(tmp_path / "results", PYTHONPATH=str(tmp_path))
     proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=env)
     assert proc.returncode == 0, proc.stderr
     out = run_rlcli(rlcli_exe, "rollout", str(tmp_path / "results" / "pz"), "--episodes", "3", "--json", env=env)

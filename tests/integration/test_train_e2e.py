@@ -16,20 +16,13 @@ pytestmark = pytest.mark.integration
 
 
 def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subprocess_env):
-    proc = run_rlcli(
+    proc = train_tiny_ppo(
         rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "CartPole-v1",
-        "--name",
         "tiny",
         "--checkpoint-freq",
         "1",
         "--stop",
         '{"training_iteration": 2}',
-        *TINY_PPO,
         env=subprocess_env,
     )
     assert proc.returncode == 0, proc.stderr
@@ -224,18 +217,11 @@ def test_joins_a_running_ray_cluster(rlcli_exe, storage, subprocess_env):
     )
     assert start.returncode == 0, start.stderr
     try:
-        proc = run_rlcli(
+        proc = train_tiny_ppo(
             rlcli_exe,
-            "train",
-            "--run",
-            "PPO",
-            "--env",
-            "CartPole-v1",
-            "--name",
             "on-cluster",
             "--ray-address",
             f"127.0.0.1:{port}",
-            *TINY_PPO,
             "stop.training_iteration=1",
             env=env,
         )
