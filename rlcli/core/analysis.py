@@ -164,23 +164,26 @@ def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: s
         raise UsageError(f"No checkpoint on disk has a reported {metric}.", "Train with --checkpoint-freq N.")
     ref, record = pick(candidates, key=lambda item: item[0].value)
     return BestCheckpoint(
-        record.name, str(ref.path), ref.iteration, metric, ref.value, _missed_note(record, metric, mode, ref)
+        record.name, str(ref.path), ref.iteration, metric, ref.value, _missed_note(pool, metric, mode, record, ref)
     )
 
 
-def _missed_note(record: TrialRecord, metric: str, mode: str, ref: Any) -> str | None:
-    """Say so when the trial's best reported result has no checkpoint (deleted or never saved)."""
+def _missed_note(records: list[TrialRecord], metric: str, mode: str, chosen: TrialRecord, ref: Any) -> str | None:
+    """Say so when a better reported result (in any trial considered) has no checkpoint on disk:
+    deleted by keep_checkpoints_num, or never saved. Tune would pick that trial's checkpoint."""
     rows = [
-        (v, it)
-        for v, it in zip(record.values(metric), record.columns["training_iteration"], strict=True)
+        (v, it, r)
+        for r in records
+        for v, it in zip(r.values(metric), r.columns["training_iteration"], strict=True)
         if v is not None
     ]
     if not rows:
         return None
-    best_value, best_iteration = (max if mode == "max" else min)(rows, key=lambda item: item[0])
-    if best_iteration == ref.iteration or best_value == ref.value:
+    best_value, best_iteration, best_record = (max if mode == "max" else min)(rows, key=lambda item: item[0])
+    if best_value == ref.value or (best_record is chosen and best_iteration == ref.iteration):
         return None
+    where = "the trial's" if best_record is chosen else f"trial {best_record.name}'s"
     return (
-        f"the trial's best result ({metric} = {best_value:g} at iteration {best_iteration}) has no checkpoint "
+        f"{where} best result ({metric} = {best_value:g} at iteration {best_iteration}) has no checkpoint "
         f"on disk; this is the best checkpointed one"
     )
