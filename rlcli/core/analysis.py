@@ -11,7 +11,8 @@ from typing import Any
 from rlcli.core.checkpoints import is_trial_dir, trial_dirs_under
 from rlcli.core.errors import UsageError, did_you_mean
 from rlcli.core.legacy import migrate_metric
-from rlcli.core.metrics import flatten, iter_result_rows, number, pick
+from rlcli.core.metrics import flatten, number
+from rlcli.core.rowscan import result_columns
 from rlcli.core.spec import DEFAULT_METRIC
 from rlcli.core.tune_state import trials_in_state
 
@@ -56,9 +57,9 @@ def read_trial(trial_dir: Path, columns: tuple[str, ...], status: str = "?") -> 
     if not (trial_dir / "result.json").is_file():
         record.warnings.append(f"{trial_dir.name}: no result.json yet")
         return record
-    for row in iter_result_rows(trial_dir, record.warnings.append):
+    for row in result_columns(trial_dir, columns, record.warnings.append):
         for column in columns:
-            record.columns[column].append(pick(row, column))
+            record.columns[column].append(row[column])
     return record
 
 
@@ -91,7 +92,8 @@ def load_trials(path: str | Path, metric: str, extra: tuple[str, ...] = ()) -> l
         exp_dir = trial_dir.parent
         if exp_dir not in statuses:
             statuses[exp_dir] = trials_in_state(exp_dir)
-        status = statuses[exp_dir].get(trial_dir.name, {}).get("status") or "?"
+        state = statuses[exp_dir].get(trial_dir.name)
+        status = (state.status if state else None) or "?"
         records.append(read_trial(trial_dir, columns, status))
     if not any(v is not None for r in records for v in r.values(metric)):
         raise UsageError(f"No trial reports the metric '{metric}'.", _metric_hint(records[0].path, metric))
@@ -148,21 +150,32 @@ def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: s
     from rlcli.core.checkpoints import Selection, best_in_trial
 
     sel = Selection(metric=metric, mode=mode)
-    pick = max if mode == "max" else min
+    sign = 1.0 if mode == "max" else -1.0
     pool = records
     if scope != "all":
         scored = [(score(r, metric, mode, scope), r) for r in records]
         scored = [(s, r) for s, r in scored if s is not None]
-        pool = [pick(scored, key=lambda item: item[0])[1]] if scored else []
-    candidates = []
-    for record in pool:
-        values = dict(zip(record.columns["training_iteration"], record.values(metric), strict=True))
-        ref = best_in_trial(record.path, sel, values)
-        if ref is not None and ref.value is not None:
-            candidates.append((ref, record))
-    if not candidates:
+        pool = [max(scored, key=lambda item: sign * item[0])[1]] if scored else []
+    # Trials in order of their best row: a trial's checkpoints cannot beat that, so once a trial's
+    # best row cannot beat the best checkpoint found, no later one can (ties go to the earlier trial,
+    # as in Tune). Spares decoding the checkpoint map of most trials of a big sweep.
+    bounds = [score(r, metric, mode, "all") for r in pool]
+    order = sorted((i for i, b in enumerate(bounds) if b is not None), key=lambda i: (-sign * bounds[i], i))
+    best: tuple[float, int, Any, TrialRecord] | None = None
+    for i in order:
+        bound = sign * bounds[i]  # type: ignore[operator]
+        if best is not None and (bound < best[0] or (bound == best[0] and i > best[1])):
+            break
+        values = dict(zip(pool[i].columns["training_iteration"], pool[i].values(metric), strict=True))
+        ref = best_in_trial(pool[i].path, sel, values)
+        if ref is None or ref.value is None:
+            continue
+        key = sign * ref.value
+        if best is None or key > best[0] or (key == best[0] and i < best[1]):
+            best = (key, i, ref, pool[i])
+    if best is None:
         raise UsageError(f"No checkpoint on disk has a reported {metric}.", "Train with --checkpoint-freq N.")
-    ref, record = pick(candidates, key=lambda item: item[0].value)
+    _, _, ref, record = best
     return BestCheckpoint(
         record.name, str(ref.path), ref.iteration, metric, ref.value, _missed_note(pool, metric, mode, record, ref)
     )

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rlcli.core.errors import UsageError
 from rlcli.core.legacy import migrate_metric
-from rlcli.core.metrics import iter_result_rows, number, pick
+from rlcli.core.metrics import number
+from rlcli.core.rowscan import result_columns
 from rlcli.core.spec import DEFAULT_METRIC
 
 CHECKPOINT_MARKER = "rllib_checkpoint.json"
@@ -48,7 +49,7 @@ def checkpoints_of(trial_dir: Path) -> list[Path]:
 
 def read_result_rows(trial_dir: Path, keys: tuple[str, ...]) -> list[dict[str, object]]:
     """The values at ``keys`` (``a/b`` paths) of every readable result row of one trial."""
-    return [{k: pick(row, k) for k in keys} for row in iter_result_rows(trial_dir)]
+    return list(result_columns(trial_dir, keys))
 
 
 def _from_index(trial_dir: Path) -> dict[str, int]:
@@ -86,8 +87,8 @@ def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
     mapping = _from_index(trial_dir)
     if mapping:
         return mapping
-    mapping = trials_in_state(trial_dir.parent).get(trial_dir.name, {}).get("checkpoints", {})
-    return mapping or _from_file_times(trial_dir)
+    state = trials_in_state(trial_dir.parent).get(trial_dir.name)
+    return (state.checkpoints if state else {}) or _from_file_times(trial_dir)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def has_experiment_state(exp_dir: Path) -> bool:
 
 
 def unfinished_trials(exp_dir: Path) -> list[str]:
-    return [name for name, t in trials_in_state(exp_dir).items() if t["status"] != FINISHED]
+    return [name for name, t in trials_in_state(exp_dir).items() if t.status != FINISHED]
 
 
 def find_latest_experiment(spec: ExperimentSpec) -> str | None:
