@@ -52,6 +52,13 @@ class Console:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
 
+    def styled_lines(self, lines: list[list[tuple[str, str | None]]]) -> None:
+        """Lines of (text, style) segments to stdout: colored on a terminal, plain in pipes."""
+        from rich.text import Text
+
+        for segments in lines:
+            self.out.print(Text.assemble(*segments), soft_wrap=True, highlight=False)
+
     def json(self, payload: Any) -> None:
         self.data(json.dumps(payload, indent=2, default=str))
 

@@ -208,3 +208,122 @@ def export(experiment: str, fmt: str, output: str) -> int:
     count = export_rows(experiment, Path(output), fmt)
     Console().notice(f"wrote {count} rows to {output}")
     return 0
+
+
+def _x_option(fn: Any) -> Any:
+    return click.option(
+        "--x",
+        "x_axis",
+        type=click.Choice(["steps", "iterations", "time"]),
+        default="steps",
+        show_default=True,
+        help="x axis: env steps sampled, training iterations or seconds.",
+    )(fn)
+
+
+def _smooth_option(fn: Any) -> Any:
+    return click.option(
+        "--smooth", type=click.IntRange(min=1), default=1, show_default=True, help="Moving average over K points."
+    )(fn)
+
+
+def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> dict[str, list[Any]]:
+    from rlcli.core import analysis
+    from rlcli.core.curves import group_by_experiment
+
+    records = []
+    for path in dict.fromkeys(Path(p).expanduser().resolve() for p in paths):  # each experiment once
+        records.extend(analysis.load_trials(path, metric))
+    for warning in (w for record in records for w in record.warnings):
+        console.warn(warning)
+    return group_by_experiment(records)
+
+
+@analyze.command("plot")
+@click.argument("experiments", nargs=-1, required=True, type=click.Path())
+@click.option("--metric", default=None, help="Default env_runners/episode_return_mean; 'eval' for evaluation.")
+@_x_option
+@_smooth_option
+@click.option(
+    "--group",
+    type=click.Choice(["auto", "trial", "config"]),
+    default="auto",
+    show_default=True,
+    help="A line per trial, or per config (mean ± std over its seeds); auto: config when seeds repeat.",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write a .png, .svg or .pdf instead.")
+def plot(
+    experiments: tuple[str, ...], metric: str | None, x_axis: str, smooth: int, group: str, out: str | None
+) -> int:
+    """Learning curves of one or more experiments, in the terminal or to an image file.
+
+    \b
+    Examples:
+      rlcli analyze plot ~/ray_results/my-exp
+      rlcli analyze plot ~/ray_results/ppo ~/ray_results/appo --x time --smooth 5
+      rlcli analyze plot ~/ray_results/seeds --group config --out curves.png
+    """
+    import shutil
+
+    from rlcli.core import analysis, curves, plots
+
+    console = Console()
+    if out:
+        plots.check_file_format(Path(out))
+    metric = analysis.resolve_metric(metric)
+    lines = curves.build_curves(_load_experiments(experiments, metric, console), metric, x_axis, smooth, group)
+    title = f"{metric}" + (f" (moving average of {smooth})" if smooth > 1 else "")
+    xlabel = curves.X_AXES[x_axis][1]
+    if out:
+        plots.file_plot(lines, Path(out), title, xlabel, metric)
+        console.notice(f"wrote {out} ({len(lines)} curve(s))")
+        return 0
+    from rlcli.core.braille import render
+
+    columns, rows = shutil.get_terminal_size((100, 30))
+    console.styled_lines(render(lines, title, xlabel, (min(columns, 160), min(max(rows - 2, 16), 40))))
+    return 0
+
+
+@analyze.command("compare")
+@click.argument("experiments", nargs=-1, required=True, type=click.Path())
+@_metric_options
+@click.option(
+    "--by",
+    type=click.Choice(["experiment", "config"]),
+    default="experiment",
+    show_default=True,
+    help="A row per experiment, or per config (its seeds pooled).",
+)
+@click.option("--threshold", type=float, help="Also report when trials first reached this metric value.")
+@_x_option
+@_smooth_option
+@click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+def compare(
+    experiments: tuple[str, ...],
+    metric: str | None,
+    mode: str,
+    by: str,
+    threshold: float | None,
+    x_axis: str,
+    smooth: int,
+    as_json: bool,
+    as_csv: bool,
+) -> int:
+    """Experiments side by side: best, final mean ± std across trials, steps to a threshold.
+
+    \b
+    Examples:
+      rlcli analyze compare ~/ray_results/ppo ~/ray_results/appo --threshold 450
+      rlcli analyze compare ~/ray_results/sweep --by config --csv
+    """
+    from rlcli.core import analysis, curves
+
+    console = Console(quiet=as_json or as_csv)
+    metric = analysis.resolve_metric(metric)
+    loaded = _load_experiments(experiments, metric, console)
+    opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth)
+    names, rows = curves.compare_rows(loaded, opts)
+    console.table(names, rows, fmt="json" if as_json else "csv" if as_csv else "table", title=f"{metric} ({mode})")
+    return 0

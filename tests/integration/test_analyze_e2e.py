@@ -136,3 +136,48 @@ def test_export_formats(experiment, rlcli_exe, tmp_path):
         code, _, err = analyze(rlcli_exe, "export", str(experiment), "--format", fmt, "-o", str(target))
         assert code == 0 and "wrote 6 rows" in err, err
         assert target.stat().st_size > 0
+
+
+def test_plot_terminal_and_files(experiment, rlcli_exe, tmp_path):
+    code, out, err = analyze(rlcli_exe, "plot", str(experiment), "--x", "iterations")
+    assert code == 0, err
+    assert any(0x2800 < ord(ch) <= 0x28FF for ch in out), "no braille curve drawn"
+    assert "lr=0.001" in out and "lr=0.003" in out and "training iteration" in out
+    copy = tmp_path / "copy"
+    shutil.copytree(experiment, copy)
+    for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
+        target = tmp_path / f"curves{suffix}"
+        code, _, err = analyze(rlcli_exe, "plot", str(experiment), str(copy), "--smooth", "2", "--out", str(target))
+        assert code == 0 and "4 curve(s)" in err, err
+        assert target.read_bytes().startswith(magic)
+        assert not list(tmp_path.glob(".curves*"))  # no temp file left behind
+    code, _, err = analyze(rlcli_exe, "plot", str(experiment), "--out", str(tmp_path / "curves.gif"))
+    assert code == 2 and last_error_line(err).startswith("Error: --out") and ".png" in last_error_line(err)
+    assert not (tmp_path / "curves.gif").exists()
+
+
+def test_compare_against_an_independent_computation(experiment, rlcli_exe, tmp_path):
+    """Two experiments (the real one and a copy): best, final mean ± std and steps to a threshold
+    recomputed here from result.json."""
+    copy = tmp_path / "copy"
+    shutil.copytree(experiment, copy)
+    per_trial = [[r for r in result_rows(t)] for t in trial_dirs(experiment)]
+    returns = [[r["env_runners"]["episode_return_mean"] for r in rows] for rows in per_trial]
+    threshold = sorted(max(r) for r in returns)[0]  # reached by every trial
+    code, out, err = analyze(rlcli_exe, "compare", str(experiment), str(copy), "--threshold", str(threshold), "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["experiment"] for r in rows] == ["exp", "copy"]
+    finals = [r[-1] for r in returns]
+    mean = sum(finals) / 2
+    steps = []
+    for rows_of_trial, values in zip(per_trial, returns, strict=True):
+        first = next(i for i, v in enumerate(values) if v >= threshold)
+        steps.append(rows_of_trial[first]["num_env_steps_sampled_lifetime"])
+    for row in rows:
+        assert row["trials"] == 2 and row["best"] == max(max(r) for r in returns)
+        assert abs(row["final"] - mean) < 1e-9
+        assert abs(row["final_std"] - abs(finals[0] - mean)) < 1e-9
+        assert row[f"steps_to_{threshold:g}"] == sum(steps) / 2 and row["reached"] == "2/2"
+    code, out, err = analyze(rlcli_exe, "compare", str(experiment), "--by", "config", "--csv")
+    assert code == 0 and len(out.strip().splitlines()) == 3 and "lr=0.001" in out, err
