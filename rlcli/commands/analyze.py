@@ -50,7 +50,7 @@ def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, 
 
     console = Console(quiet=quiet or as_json)
     metric = analysis.resolve_metric(metric)
-    records = analysis.load_trials(experiment, metric)
+    records = analysis.load_trials(experiment, metric, base=("training_iteration",))
     for warning in (w for record in records for w in record.warnings):
         console.warn(warning)
     best = analysis.best_checkpoint(records, metric, mode, _scope(scope))

@@ -4,6 +4,10 @@ the columns asked for. No Ray start, no ExperimentAnalysis, no unpickling."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from rlcli.core.tune_state import trials_in_state
 
 EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
 BASE_COLUMNS = ("training_iteration", "num_env_steps_sampled_lifetime", "time_total_s")
+PARALLEL_BYTES = 256 << 20  # below this, starting worker processes costs more than it saves
 
 
 def resolve_metric(metric: str | None) -> str:
@@ -83,21 +88,50 @@ def find_trial_dirs(path: str | Path) -> list[Path]:
     return trials
 
 
-def load_trials(path: str | Path, metric: str, extra: tuple[str, ...] = ()) -> list[TrialRecord]:
-    """All trials under ``path`` with ``metric`` and the base columns; errors on an unknown metric."""
-    columns = tuple(dict.fromkeys((*BASE_COLUMNS, metric, *extra)))
-    records = []
-    statuses: dict[Path, dict[str, Any]] = {}
+def load_trials(path: str | Path, metric: str, base: tuple[str, ...] = BASE_COLUMNS) -> list[TrialRecord]:
+    """All trials under ``path`` with ``metric`` and the ``base`` columns; errors on an unknown metric."""
+    columns = tuple(dict.fromkeys((*base, metric)))
+    jobs = []
     for trial_dir in find_trial_dirs(path):
-        exp_dir = trial_dir.parent
-        if exp_dir not in statuses:
-            statuses[exp_dir] = trials_in_state(exp_dir)
-        state = statuses[exp_dir].get(trial_dir.name)
-        status = (state.status if state else None) or "?"
-        records.append(read_trial(trial_dir, columns, status))
+        state = trials_in_state(trial_dir.parent).get(trial_dir.name)
+        jobs.append((trial_dir, columns, (state.status if state else None) or "?"))
+    records = read_trials(jobs)
     if not any(v is not None for r in records for v in r.values(metric)):
         raise UsageError(f"No trial reports the metric '{metric}'.", _metric_hint(records[0].path, metric))
     return records
+
+
+def read_trials(jobs: list[tuple[Path, tuple[str, ...], str]]) -> list[TrialRecord]:
+    """``read_trial`` for each job; a big experiment is read by one process per core (the scan
+    is CPU-bound), the jobs dealt out by size so the shards finish together."""
+    sizes = [_result_size(trial_dir) for trial_dir, _, _ in jobs]
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+    if workers < 2 or sum(sizes) < PARALLEL_BYTES:
+        return [read_trial(*job) for job in jobs]
+    shards: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for i in sorted(range(len(jobs)), key=lambda i: -sizes[i]):
+        k = loads.index(min(loads))
+        shards[k].append(i)
+        loads[k] += sizes[i]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+        futures = [pool.submit(_read_shard, [jobs[i] for i in shard]) for shard in shards[1:]]
+        results = dict(zip(shards[0], _read_shard([jobs[i] for i in shards[0]]), strict=True))  # this process
+        for shard, future in zip(shards[1:], futures, strict=True):
+            results.update(zip(shard, future.result(), strict=True))
+    return [results[i] for i in range(len(jobs))]
+
+
+def _read_shard(jobs: list[tuple[Path, tuple[str, ...], str]]) -> list[TrialRecord]:
+    return [read_trial(*job) for job in jobs]
+
+
+def _result_size(trial_dir: Path) -> int:
+    try:
+        return (trial_dir / "result.json").stat().st_size
+    except OSError:
+        return 0
 
 
 def _metric_hint(trial_dir: Path, metric: str) -> str:
