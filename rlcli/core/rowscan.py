@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from rlcli.core.metrics import pick
 
-WINDOW = 32 << 20  # bytes mapped at a time: bounds memory, whatever the file size
+WINDOW = 8 << 20  # bytes mapped at a time: bounds memory, whatever the file size
 _STRUCTURAL = b'"{}[]\\'
 _NON_STRUCTURAL = bytes(b for b in range(256) if b not in _STRUCTURAL)
 _NUMBER = re.compile(rb"(-?\d+)(\.\d+)?([eE][-+]?\d+)?")
