@@ -208,7 +208,7 @@ def _train(request: TrainRequest, console: Console, named: bool) -> int:
         else:
             cpus, gpus = training.planned_resources(request.ray)
         for spec in specs:
-            item = training.prepare(spec, cpus, gpus, request.ray.verbose)
+            item = training.prepare(spec, cpus, gpus, request.ray.verbose, local=not request.ray.joins_cluster)
             for notice in item.notices:
                 console.notice(notice)
             prepared.append(item)

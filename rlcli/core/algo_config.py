@@ -107,22 +107,40 @@ class FittedSpec:
     notices: tuple[str, ...]
 
 
-def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float) -> FittedSpec:
-    """Compare what one trial will request with what Ray has. Knobs the user left at RLlib's
-    defaults are shrunk to fit (with a notice); knobs the user set fail at once, with numbers."""
+#: What a local run gives up, in this order, when a trial asks for more CPUs than the machine has.
+_CPU_FALLBACKS = (("num_env_runners", 0), ("evaluation_num_env_runners", 0), ("num_learners", 0))
+
+
+def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float, local: bool = True) -> FittedSpec:
+    """Compare what one trial will request with what Ray has. On this machine (``local``) a trial
+    that cannot fit is shrunk (remote env runners, then learners, then GPUs), each step said in a
+    notice, so cluster-sized files still run; on a cluster only RLlib's defaults are shrunk and a
+    request that cannot be met fails at once, with numbers."""
     notices: list[str] = []
     config = dict(spec.config)
     algo_config = build_config(cls, spec, config)
     request = _request(cls, algo_config)
-    if request.get("CPU", 0) > cpus and "num_env_runners" not in config:
-        old = algo_config.num_env_runners
-        config["num_env_runners"] = 0
+    for key, small in _CPU_FALLBACKS:
+        if request.get("CPU", 0) <= cpus or not (local or key not in config):
+            continue
+        old = getattr(algo_config, key, small)
+        if old == small:
+            continue
+        need = request.get("CPU", 0)
+        config[key] = small
         algo_config = build_config(cls, spec, config)
         request = _request(cls, algo_config)
+        origin = "the configured" if key in spec.config else f"{spec.algorithm}'s default"
         notices.append(
-            f"{spec.name}: {spec.algorithm}'s default num_env_runners={old} needs more CPUs than the {cpus:g} "
-            "Ray has; using num_env_runners=0 (sampling in the trainer). Set num_env_runners to choose."
+            f"{spec.name}: {origin} {key}={old} needs {need:g} CPUs but Ray has {cpus:g}; using {key}={small}"
+            + (" (sampling in the trainer)" if key == "num_env_runners" else "")
+            + ". To run it as written, use a bigger machine (--ray-address / --ray-num-cpus)."
         )
+    if local and request.get("GPU", 0) > gpus:
+        config["num_gpus_per_learner"] = 0
+        algo_config = build_config(cls, spec, config)
+        request = _request(cls, algo_config)
+        notices.append(f"{spec.name}: it asks for GPUs but Ray has {gpus:g}; training on CPU (num_gpus_per_learner=0).")
     if gpus > 0 and "num_gpus_per_learner" not in config and not algo_config.num_gpus_per_learner:
         config["num_gpus_per_learner"] = 1
         algo_config = build_config(cls, spec, config)

@@ -157,13 +157,6 @@ def _evaluation_num_episodes(value: Any) -> dict[str, Any]:
     return {"evaluation_duration": value, "evaluation_duration_unit": "episodes"}
 
 
-def _schedule_into(new_key: str) -> Callable[[Any], dict[str, Any]]:
-    def convert(value: Any) -> dict[str, Any]:
-        return {new_key: value}
-
-    return convert
-
-
 def _exploration_config(value: Any) -> dict[str, Any]:
     kind = value.get("type") if isinstance(value, dict) else None
     if kind in ("StochasticSampling", None) and isinstance(value, dict):
@@ -215,6 +208,68 @@ _WORKER_RENAMES = {
 }
 
 _TF_ONLY = "TensorFlow-only; the new API stack runs torch"
+_TRUNCATION = (
+    "the new stack tells time-limit truncation (gymnasium's truncated flag) from termination and "
+    "bootstraps values at truncation, which is what this key used to ask for"
+)
+
+
+def _into_key(new_key: str) -> Callable[[Any], dict[str, Any]]:
+    def convert(value: Any) -> dict[str, Any]:
+        return {new_key: value}
+
+    return convert
+
+
+def _sac_model(key: str) -> Callable[[Any], dict[str, Any]]:
+    """Old SAC's separate policy/Q model dicts: on the new stack one ``model_config`` shapes both."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ConfigError(f"'{key}' must be a mapping, got {value!r}.")
+        kept = {k: v for k, v in value.items() if k in ("fcnet_hiddens", "fcnet_activation", "post_fcnet_hiddens")}
+        return _model(kept) if kept else {}
+
+    return convert
+
+
+#: Old replay-buffer classes and their new-stack (episode-based) counterparts.
+_REPLAY_BUFFERS = {
+    "MultiAgentReplayBuffer": "EpisodeReplayBuffer",
+    "ReplayBuffer": "EpisodeReplayBuffer",
+    "MultiAgentPrioritizedReplayBuffer": "PrioritizedEpisodeReplayBuffer",
+    "PrioritizedReplayBuffer": "PrioritizedEpisodeReplayBuffer",
+}
+_REPLAY_OBSOLETE = ("prioritized_replay", "storage_unit", "replay_sequence_length", "worker_side_prioritization")
+
+
+def _replay_buffer(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"'replay_buffer_config' must be a mapping, got {value!r}.")
+    out = {k: v for k, v in value.items() if k not in _REPLAY_OBSOLETE}
+    kind = out.get("type")
+    if isinstance(kind, str):
+        short = kind.rsplit(".", 1)[-1]
+        if short in _REPLAY_BUFFERS:
+            out["type"] = _REPLAY_BUFFERS[short]
+        elif "Episode" not in short:
+            raise ConfigError(
+                f"replay buffer type '{kind}' has no episode-based equivalent on the new stack.",
+                "Use EpisodeReplayBuffer or PrioritizedEpisodeReplayBuffer.",
+            )
+    if value.get("prioritized_replay") and "type" not in value:
+        out["type"] = "PrioritizedEpisodeReplayBuffer"
+    return {"replay_buffer_config": out}
+
+
+def _vtrace(value: Any) -> dict[str, Any]:
+    return {}  # True is the only setting; False is no longer offered (noted by the rule's description)
+
+
+def _replay_proportion(value: Any) -> dict[str, Any]:
+    if not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"'replay_proportion' must be a number >= 0, got {value!r}.")
+    return {"circular_buffer_iterations_per_batch": max(1, round(1 + value))}
 _OLD_STACK = "old-API-stack only; no effect on Ray 2.60's new stack"
 
 #: RLlib's internal spellings that users copy from its source; renamed to rlcli's public key silently.
@@ -242,8 +297,8 @@ LEGACY_KEYS: dict[str, Rule] = {
     "framework": Convert(_framework, "torch, the only framework of the new API stack"),
     "observation_filter": Convert(_observation_filter, "an env-to-module MeanStdFilter connector"),
     "evaluation_num_episodes": Convert(_evaluation_num_episodes, "evaluation_duration (unit: episodes)"),
-    "lr_schedule": Convert(_schedule_into("lr"), "lr as a [[timestep, value], ...] schedule"),
-    "entropy_coeff_schedule": Convert(_schedule_into("entropy_coeff"), "entropy_coeff as a schedule"),
+    "lr_schedule": Convert(_into_key("lr"), "lr as a [[timestep, value], ...] schedule"),
+    "entropy_coeff_schedule": Convert(_into_key("entropy_coeff"), "entropy_coeff as a schedule"),
     "exploration_config": Convert(_exploration_config, "the RLModule's exploration (DQN: epsilon schedule)"),
     "buffer_size": Convert(_into("replay_buffer_config", "capacity"), "replay_buffer_config.capacity"),
     "horizon": Convert(_horizon, "env_config.max_episode_steps (gymnasium's TimeLimit)"),
@@ -257,8 +312,30 @@ LEGACY_KEYS: dict[str, Rule] = {
     "simple_optimizer": Obsolete(_OLD_STACK),
     "sample_async": Obsolete(_OLD_STACK),
     "_fake_gpus": Obsolete(_OLD_STACK),
-    "soft_horizon": Unsupported("Remove it: episodes end only through the env's terminated/truncated flags."),
-    "no_done_at_end": Unsupported("Remove it: truncation is reported by the env (gymnasium's truncated flag)."),
+    "soft_horizon": Obsolete(_TRUNCATION),
+    "no_done_at_end": Obsolete(_TRUNCATION),
+    "enable_connectors": Obsolete("the new API stack always runs connectors"),
+    "use_pytorch": Convert(lambda value: {}, "torch, the only framework of the new API stack"),
+    "num_accs": Obsolete("multi-GPU tower stacks are gone: learners (num_learners, num_gpus_per_learner) hold GPUs"),
+    "vtrace_drop_last_ts": Obsolete(_OLD_STACK),
+    "num_multi_acc_tower_stacks": Obsolete("multi-GPU tower stacks are gone: learners hold GPUs"),
+    "num_multi_gpu_tower_stacks": Obsolete("multi-GPU tower stacks are gone: learners hold GPUs"),
+    "_disable_execution_plan_api": Obsolete("execution plans are gone; training_step() is the only path"),
+    "_disable_preprocessor_api": Obsolete("the new stack has no preprocessor API"),
+    "_disable_action_flattening": Obsolete("the new stack has no action flattening"),
+    "Q_model": Convert(_sac_model("Q_model"), "model_config (new-stack SAC: one model config, pi and Q alike)"),
+    "policy_model": Convert(_sac_model("policy_model"), "model_config (new-stack SAC: one model config)"),
+    "q_model_config": Convert(_sac_model("q_model_config"), "model_config (new-stack SAC: one model config)"),
+    "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
+    "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
+    "vtrace": Convert(_vtrace, "v-trace, always on for IMPALA/APPO on the new stack"),
+    "minibatch_buffer_size": Convert(
+        _into_key("circular_buffer_num_batches"), "circular_buffer_num_batches (APPO's circular buffer)"
+    ),
+    "replay_proportion": Convert(
+        _replay_proportion, "circular_buffer_iterations_per_batch = 1 + replay_proportion (rounded)"
+    ),
+    "max_sample_requests_in_flight_per_worker": Rename("max_requests_in_flight_per_env_runner"),
     "monitor": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
     "record_env": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
     "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),

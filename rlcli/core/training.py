@@ -57,7 +57,9 @@ def planned_resources(options: RayOptions) -> tuple[float, float]:
         return float(cpus), 0.0
 
 
-def prepare(spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = False) -> PreparedExperiment:
+def prepare(
+    spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = False, local: bool = True
+) -> PreparedExperiment:
     """Resolve algorithm and env, validate the config with RLlib, fit resources. No Ray start."""
     resolved = resolve_algorithm(spec.algorithm)
     silence_loggers(verbose)
@@ -65,7 +67,7 @@ def prepare(spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = Fals
     env = resolve_env(spec.env) if spec.env else None
     if env is None and not is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
-    fitted = fit_resources(resolved.cls, spec, cpus, gpus)
+    fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
     return PreparedExperiment(
         spec=fitted.spec,
         algorithm_cls=resolved.cls,

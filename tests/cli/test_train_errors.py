@@ -73,7 +73,6 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
         ((*BASE, "model_config.fcnet_hidens=[8]"), ("fcnet_hiddens",)),
         ((*BASE, "train_batch_size=-5"), ("PPO rejects this config",)),
         ((*BASE, "monitor=true"), ("monitor", "--video-dir")),
-        ((*BASE, "num_env_runners=8"), ("asks for 9 CPUs", "--ray-num-cpus")),
     ],
 )
 def test_bad_input_caught_by_validation(capsys, args, needles):
