@@ -113,13 +113,18 @@ _CPU_FALLBACKS = (("num_env_runners", 0), ("evaluation_num_env_runners", 0), ("n
 
 def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float, local: bool = True) -> FittedSpec:
     """Compare what one trial will request with what Ray has. On this machine (``local``) a trial
-    that cannot fit is shrunk (remote env runners, then learners, then GPUs), each step said in a
+    that cannot fit is shrunk (GPUs, then remote env runners, then learners), each step said in a
     notice, so cluster-sized files still run; on a cluster only RLlib's defaults are shrunk and a
     request that cannot be met fails at once, with numbers."""
     notices: list[str] = []
     config = dict(spec.config)
     algo_config = build_config(cls, spec, config)
     request = _request(cls, algo_config)
+    if local and request.get("GPU", 0) > gpus:
+        config["num_gpus_per_learner"] = 0
+        algo_config = build_config(cls, spec, config)
+        request = _request(cls, algo_config)
+        notices.append(f"{spec.name}: it asks for GPUs but Ray has {gpus:g}; training on CPU (num_gpus_per_learner=0).")
     for key, small in _CPU_FALLBACKS:
         if request.get("CPU", 0) <= cpus or not (local or key not in config):
             continue
@@ -136,11 +141,6 @@ def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float, loca
             + (" (sampling in the trainer)" if key == "num_env_runners" else "")
             + ". To run it as written, use a bigger machine (--ray-address / --ray-num-cpus)."
         )
-    if local and request.get("GPU", 0) > gpus:
-        config["num_gpus_per_learner"] = 0
-        algo_config = build_config(cls, spec, config)
-        request = _request(cls, algo_config)
-        notices.append(f"{spec.name}: it asks for GPUs but Ray has {gpus:g}; training on CPU (num_gpus_per_learner=0).")
     if gpus > 0 and "num_gpus_per_learner" not in config and not algo_config.num_gpus_per_learner:
         config["num_gpus_per_learner"] = 1
         algo_config = build_config(cls, spec, config)

@@ -155,14 +155,22 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tuple[str | None, str | None]:
+def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tuple[Any, str | None]:
     """``--env`` and ``env=`` win; then ``config.env``; then the file's top-level ``env``."""
     config_env = config.pop("env", None)
     env = config_env if config_env is not None and not explicit else exp.get("env")
     if env is None:
         return None, None
+    if isinstance(env, dict) and set(env) == {"grid_search"} and isinstance(env["grid_search"], list):
+        moved = [_env_id(e) for e in env["grid_search"]]
+        notes = "; ".join(n for _, n in moved if n)
+        return {"grid_search": [e for e, _ in moved]}, notes or None
+    return _env_id(env)
+
+
+def _env_id(env: Any) -> tuple[str, str | None]:
     if not isinstance(env, str) or not env.strip():
-        raise ConfigError(f"env must be a gymnasium id or 'module:Class', got {env!r}.")
+        raise ConfigError(f"env must be a gymnasium id or 'module:Class' (or a grid_search of them), got {env!r}.")
     return migrate_env_id(env.strip())
 
 
@@ -218,12 +226,13 @@ def _storage_path(value: Any) -> str:
     return os.path.abspath(os.path.expanduser(value))
 
 
-def _default_name(algorithm: str, env: str | None) -> str:
+def _default_name(algorithm: str, env: str | dict[str, Any] | None) -> str:
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     return f"{name_prefix(algorithm, env)}{stamp}"
 
 
-def name_prefix(algorithm: str, env: str | None) -> str:
+def name_prefix(algorithm: str, env: str | dict[str, Any] | None) -> str:
     """``PPO_CartPole-v1_``: the start of default experiment names (used to find the latest)."""
-    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{algorithm.split(':')[-1]}_{env or 'offline'}")
+    label = "envs" if isinstance(env, dict) else env or "offline"
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{algorithm.split(':')[-1]}_{label}")
     return clean + "_"

@@ -140,6 +140,10 @@ def _num_gpus(value: Any) -> dict[str, Any]:
 
 
 def _framework(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict) and set(value) == {"grid_search"}:  # a tf-vs-torch grid becomes one torch run
+        for option in value["grid_search"]:
+            _framework(option)
+        return {}
     if value not in ("torch", "tf", "tf2", "tfe", "jax"):
         raise ConfigError(f"'framework' must be torch (or a legacy tf/tf2/tfe), got {value!r}.")
     return {}
@@ -166,6 +170,10 @@ def _exploration_config(value: Any) -> dict[str, Any]:
         end = value.get("final_epsilon", 0.05)
         steps = value.get("epsilon_timesteps", 100_000)
         return {"epsilon": [[0, start], [steps, end]]}
+    if kind == "ParameterNoise":  # learned parameter-space noise: NoisyNet layers, no epsilon
+        return {"noisy": True, "epsilon": [[0, 0.0]]}
+    if kind == "SoftQ":  # Boltzmann sampling is not offered; keep exploring, by a short epsilon schedule
+        return {"epsilon": [[0, 1.0], [10_000, 0.02]]}
     raise ConfigError(
         f"exploration_config type {kind!r} has no equivalent on the new API stack.",
         "Exploration now lives in the RLModule; for DQN set epsilon: [[0, 1.0], [10000, 0.05]].",
@@ -262,6 +270,10 @@ def _replay_buffer(value: Any) -> dict[str, Any]:
     return {"replay_buffer_config": out}
 
 
+def _prioritized(value: Any) -> dict[str, Any]:
+    return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer"}} if value else {}
+
+
 def _vtrace(value: Any) -> dict[str, Any]:
     return {}  # True is the only setting; False is no longer offered (noted by the rule's description)
 
@@ -270,6 +282,8 @@ def _replay_proportion(value: Any) -> dict[str, Any]:
     if not isinstance(value, (int, float)) or value < 0:
         raise ConfigError(f"'replay_proportion' must be a number >= 0, got {value!r}.")
     return {"circular_buffer_iterations_per_batch": max(1, round(1 + value))}
+
+
 _OLD_STACK = "old-API-stack only; no effect on Ray 2.60's new stack"
 
 #: RLlib's internal spellings that users copy from its source; renamed to rlcli's public key silently.
@@ -299,7 +313,11 @@ LEGACY_KEYS: dict[str, Rule] = {
     "evaluation_num_episodes": Convert(_evaluation_num_episodes, "evaluation_duration (unit: episodes)"),
     "lr_schedule": Convert(_into_key("lr"), "lr as a [[timestep, value], ...] schedule"),
     "entropy_coeff_schedule": Convert(_into_key("entropy_coeff"), "entropy_coeff as a schedule"),
-    "exploration_config": Convert(_exploration_config, "the RLModule's exploration (DQN: epsilon schedule)"),
+    "exploration_config": Convert(
+        _exploration_config,
+        "the RLModule's exploration (EpsilonGreedy: epsilon schedule; ParameterNoise: noisy: true; SoftQ, which "
+        "the new stack lacks: an epsilon schedule)",
+    ),
     "buffer_size": Convert(_into("replay_buffer_config", "capacity"), "replay_buffer_config.capacity"),
     "horizon": Convert(_horizon, "env_config.max_episode_steps (gymnasium's TimeLimit)"),
     "_enable_new_api_stack": Obsolete("the new API stack is the default in Ray 2.60"),
@@ -328,6 +346,13 @@ LEGACY_KEYS: dict[str, Rule] = {
     "q_model_config": Convert(_sac_model("q_model_config"), "model_config (new-stack SAC: one model config)"),
     "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
     "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
+    "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer"),
+    "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),
+    "prioritized_replay_beta": Convert(_into("replay_buffer_config", "beta"), "replay_buffer_config.beta"),
+    "prioritized_replay_eps": Convert(_into("replay_buffer_config", "epsilon"), "replay_buffer_config.epsilon"),
+    "final_prioritized_replay_beta": Obsolete("the new stack's prioritized buffer keeps beta fixed (no annealing)"),
+    "prioritized_replay_beta_annealing_timesteps": Obsolete("the new stack keeps beta fixed (no annealing)"),
+    "worker_side_prioritization": Obsolete(_OLD_STACK),
     "vtrace": Convert(_vtrace, "v-trace, always on for IMPALA/APPO on the new stack"),
     "minibatch_buffer_size": Convert(
         _into_key("circular_buffer_num_batches"), "circular_buffer_num_batches (APPO's circular buffer)"
@@ -381,7 +406,19 @@ def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
     for extra in moved:
         out = deep_merge(out, extra)
     notices += _framework_notice(config, where)
+    notices += _n_step_fragment(out, where)
     return Migrated(out, tuple(notices))
+
+
+def _n_step_fragment(config: dict[str, Any], where: str) -> list[str]:
+    """The old stack allowed ``rollout_fragment_length < n_step``; the new one samples at least
+    ``n_step`` steps per fragment (to build n-step returns from episodes), so raise it to match."""
+    n_step, fragment = config.get("n_step"), config.get("rollout_fragment_length")
+    longest = n_step[1] if isinstance(n_step, (list, tuple)) and len(n_step) == 2 else n_step
+    if isinstance(longest, int) and isinstance(fragment, int) and not isinstance(fragment, bool) and fragment < longest:
+        config["rollout_fragment_length"] = longest
+        return [f"{where}: rollout_fragment_length {fragment} → {longest} (the new stack needs >= n_step)"]
+    return []
 
 
 def _framework_notice(config: dict[str, Any], where: str) -> list[str]:
@@ -432,6 +469,23 @@ LEGACY_ENV_IDS = {
     "LunarLanderContinuous-v2": "LunarLanderContinuous-v3",
     "BipedalWalker-v2": "BipedalWalker-v3",
     "Taxi-v2": "Taxi-v3",
+    **{
+        f"{name}-v{v}": f"{name}-v5"
+        for name in (
+            "HalfCheetah",
+            "Hopper",
+            "Walker2d",
+            "Ant",
+            "Humanoid",
+            "HumanoidStandup",
+            "Swimmer",
+            "Reacher",
+            "InvertedPendulum",
+            "InvertedDoublePendulum",
+            "Pusher",
+        )
+        for v in (0, 1, 2, 3)
+    },
 }
 
 

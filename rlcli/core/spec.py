@@ -32,7 +32,7 @@ class ExperimentSpec:
 
     name: str
     algorithm: str
-    env: str | None
+    env: str | dict[str, Any] | None  # a gymnasium id / module:Class, or {grid_search: [ids]}
     env_config: dict[str, Any]
     config: dict[str, Any]
     stop: dict[str, float]
@@ -46,6 +46,13 @@ class ExperimentSpec:
     def path(self) -> Path:
         """The experiment directory Tune writes: ``<storage_path>/<name>``."""
         return Path(self.storage_path) / self.name
+
+    @property
+    def env_ids(self) -> list[str]:
+        """Every env the experiment runs (several when the file grid-searches over envs)."""
+        if isinstance(self.env, dict):
+            return list(self.env.get("grid_search", []))
+        return [self.env] if self.env else []
 
 
 @dataclass(frozen=True)

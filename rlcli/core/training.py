@@ -42,6 +42,7 @@ class PreparedExperiment:
     request: dict[str, float]
     num_trials: int
     notices: tuple[str, ...]
+    envs: tuple[ResolvedEnv, ...] = ()
 
 
 def planned_resources(options: RayOptions) -> tuple[float, float]:
@@ -64,7 +65,8 @@ def prepare(
     resolved = resolve_algorithm(spec.algorithm)
     silence_loggers(verbose)
     spec = dataclasses.replace(spec, algorithm=resolved.name)
-    env = resolve_env(spec.env) if spec.env else None
+    envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
+    env = envs[0] if envs else None
     if env is None and not is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
@@ -73,8 +75,9 @@ def prepare(
         algorithm_cls=resolved.cls,
         env=env,
         request=fitted.request,
-        num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples),
+        num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs)),
         notices=fitted.notices,
+        envs=envs,
     )
 
 
@@ -221,8 +224,8 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
     from rlcli.core import tune_callbacks
 
     spec = prepared.spec
-    if prepared.env is not None:
-        register_env(prepared.env)
+    for env in prepared.envs:
+        register_env(env)
     if resume:
         if not tune.Tuner.can_restore(str(spec.path)):
             raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
