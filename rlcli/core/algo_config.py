@@ -133,6 +133,8 @@ def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float, loca
             continue
         need = request.get("CPU", 0)
         config[key] = small
+        if key == "evaluation_num_env_runners":  # RLlib evaluates in parallel only on remote runners
+            config["evaluation_parallel_to_training"] = False
         algo_config = build_config(cls, spec, config)
         request = _request(cls, algo_config)
         origin = "the configured" if key in spec.config else f"{spec.algorithm}'s default"

@@ -17,7 +17,7 @@ from rlcli.core.errors import ConfigError, UsageError
 from rlcli.core.legacy import migrate_config, migrate_env_id, migrate_metric
 from rlcli.core.loading import load_experiment_file, load_mapping
 from rlcli.core.overrides import merge_sources, parse_override, route_overrides
-from rlcli.core.resolve import canonical_name
+from rlcli.core.resolve import canonical_name, check_not_removed
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
 from rlcli.core.stopping import normalize_stop
 
@@ -112,6 +112,10 @@ def _build_one(
     if "algo" in file_exp:
         file_exp.setdefault("run", file_exp.pop("algo"))
     exp = merge_sources(file_exp, flag_exp, routed.experiment)
+    algorithm = _require_algorithm(exp)  # a removed algorithm is reported before its config is read
+    if "pass_criteria" in exp:
+        exp.pop("pass_criteria")
+        notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
     config = merge_sources(
         _translated(body.get("config"), source, notices),
         _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices),
@@ -129,7 +133,6 @@ def _build_one(
     env, env_notice = _pick_env(exp, config, explicit_env)
     if env_notice:
         notices.append(env_notice)
-    algorithm = _require_algorithm(exp)
     searchspace.find(config)  # malformed markers fail here, before anything starts
     spec = ExperimentSpec(
         name=inputs.name or name or _default_name(algorithm, env),
@@ -180,6 +183,7 @@ def _require_algorithm(exp: dict[str, Any]) -> str:
         raise UsageError("No algorithm given.", "Pass --run ALGO (e.g. --run PPO) or -f FILE.yaml.")
     if not isinstance(run, str) or not run.strip():
         raise ConfigError(f"run must be an algorithm name such as PPO, got {run!r}.")
+    check_not_removed(run.strip())
     return canonical_name(run.strip())
 
 

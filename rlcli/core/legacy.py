@@ -361,6 +361,10 @@ LEGACY_KEYS: dict[str, Rule] = {
         _replay_proportion, "circular_buffer_iterations_per_batch = 1 + replay_proportion (rounded)"
     ),
     "max_sample_requests_in_flight_per_worker": Rename("max_requests_in_flight_per_env_runner"),
+    "replay_ratio": Obsolete(
+        "IMPALA on the new stack learns from each batch once; APPO replays through circular_buffer_iterations_per_batch"
+    ),
+    "enable_async_evaluation": Obsolete("new-stack evaluation runs in parallel via evaluation_parallel_to_training"),
     "monitor": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
     "record_env": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
     "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),
@@ -489,9 +493,18 @@ LEGACY_ENV_IDS = {
 }
 
 
+#: RLlib moved its example envs; old import paths of them point to the new package.
+LEGACY_ENV_MODULES = {"ray.rllib.examples.env.": "ray.rllib.examples.envs.classes."}
+
+
 def migrate_env_id(env: str) -> tuple[str, str | None]:
-    """``(current_id, notice or None)``: old gym ids move to their gymnasium successor."""
+    """``(current_id, notice or None)``: old gym ids move to their gymnasium successor, old RLlib
+    example-env import paths to where Ray 2.60 keeps them."""
+    for old, moved in LEGACY_ENV_MODULES.items():
+        if env.startswith(old):
+            new_path = moved + env[len(old) :]
+            return new_path, f"env '{env}' moved in Ray 2.60 → '{new_path}'"
     new = LEGACY_ENV_IDS.get(env)
     if new is None or new == env:
         return env, None
-    return new, f"env '{env}' no longer exists in gymnasium → '{new}'"
+    return new, f"env '{env}' is gone from gymnasium (or needs a package it dropped) → '{new}'"

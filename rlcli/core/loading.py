@@ -96,6 +96,7 @@ def load_mapping(value: str, what: str) -> dict[str, Any]:
 
 
 EXPERIMENT_KEYS = (
+    "pass_criteria",  # Ray's release-test harness; reported and left out
     "run",
     "algo",
     "env",

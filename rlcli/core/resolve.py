@@ -48,6 +48,14 @@ REMOVED_ALGORITHMS = {
 REGISTRY_NAMES = ("APPO", "BC", "CQL", "DQN", "DreamerV3", "IMPALA", "IQL", "MARWIL", "PPO", "SAC", "TQC")
 
 
+def check_not_removed(name: str) -> None:
+    """An algorithm RLlib dropped gets its own message, with what to use instead."""
+    if name.upper() in REMOVED_ALGORITHMS:
+        raise UsageError(
+            f"RLlib 2.60 no longer ships the algorithm '{name}'.", f"Use {REMOVED_ALGORITHMS[name.upper()]} instead."
+        )
+
+
 def canonical_name(name: str) -> str:
     """``ppo`` → ``PPO`` for known names; anything else unchanged."""
     return next((n for n in REGISTRY_NAMES if n.upper() == name.upper()), name)
@@ -79,11 +87,7 @@ def resolve_algorithm(name: str) -> ResolvedAlgorithm:
     by_upper = {k.upper(): k for k in registry}
     key = by_upper.get(name.upper())
     if key is None:
-        if name.upper() in REMOVED_ALGORITHMS:
-            raise UsageError(
-                f"RLlib 2.60 no longer ships the algorithm '{name}'.",
-                f"Use {REMOVED_ALGORITHMS[name.upper()]} instead.",
-            )
+        check_not_removed(name)
         hint = did_you_mean(name, registry) or ""
         raise UsageError(
             f"Unknown algorithm '{name}'. {hint}".strip(),

@@ -65,6 +65,8 @@ def prepare(
     resolved = resolve_algorithm(spec.algorithm)
     silence_loggers(verbose)
     spec = dataclasses.replace(spec, algorithm=resolved.name)
+    if is_offline(spec):
+        check_offline_inputs(spec)
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
     env = envs[0] if envs else None
     if env is None and not is_offline(spec):
@@ -113,7 +115,34 @@ OFFLINE_MIN_CPUS = 4
 
 
 def is_offline(spec: ExperimentSpec) -> bool:
-    return bool({"input", "input_"} & set(spec.config))
+    return bool({"input", "input_"} & set(spec.config)) and offline_inputs(spec) != ["sampler"]
+
+
+def offline_inputs(spec: ExperimentSpec) -> list[str]:
+    """The data an offline experiment reads: ``input`` paths, or ``input_config.paths`` for ``dataset``."""
+    value = spec.config.get("input_", spec.config.get("input"))
+    if value == "dataset":
+        value = (spec.config.get("input_config") or {}).get("paths")
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def check_offline_inputs(spec: ExperimentSpec) -> None:
+    """Name the missing data before anything starts (RLlib would fail deep inside Ray Data)."""
+    for path in offline_inputs(spec):
+        if path == "sampler" or "://" in path:
+            continue
+        if path.startswith("d4rl."):
+            raise UsageError(
+                f"{spec.name}: offline input '{path}' is a D4RL dataset, which needs the d4rl package.",
+                "pip install d4rl (and its MuJoCo setup), or point input at local episode files.",
+            )
+        if not Path(path).expanduser().exists():
+            raise UsageError(
+                f"{spec.name}: offline input '{path}' does not exist.",
+                "Record episodes first (rlcli rollout CHECKPOINT --out FILE.parquet) and point input at them.",
+            )
 
 
 def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
