@@ -68,3 +68,15 @@ def test_every_tuned_example_resolves(storage):
     for path in sorted((REPO / "tuned_examples").rglob("*.yaml")):
         doc, _ = dry_run("-f", str(path))
         assert doc, path
+
+
+def test_cluster_sized_config_is_fitted_to_this_machine_with_notices(storage):
+    """On a local Ray a config asking for more than the machine has is shrunk, step by step, each
+    step said; as written it would wait forever for CPUs (a cluster run fails instead, at once)."""
+    doc, text = dry_run(
+        "--run", "PPO", "--env", "CartPole-v1", "--name", "big", "--ray-num-cpus", "2", "--ray-num-gpus", "0",
+        "num_env_runners=8", "num_learners=2", "num_gpus_per_learner=1",
+    )  # fmt: skip
+    config = doc["big"]["config"]
+    assert (config["num_env_runners"], config["num_learners"], config["num_gpus_per_learner"]) == (0, 0, 0)
+    assert "num_env_runners=8 needs" in text and "num_learners=2 needs" in text and "training on CPU" in text

@@ -1,0 +1,73 @@
+"""``rlcli train -f FILE --dry-run`` over the legacy corpus: real tuned-example files from Ray's
+history (tests/data/legacy-tuned-examples, origin and commit of each in its MANIFEST.tsv).
+
+Each category has its outcome: ``in_scope`` files resolve, with no legacy key left in the result
+and every key of the file either kept or named in a notice (nothing dropped silently); removed
+algorithms, offline data and custom envs end in their own one-line error."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rlcli.cli import main
+from rlcli.core.legacy import LEGACY_KEYS, Obsolete, Rename, Unsupported
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples"
+ROWS = list(csv.DictReader((CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+#: Atari files: the old preprocessing keys (model.dim, grayscale, zero_mean, framestack) and the
+#: ALE env registration are not translated yet (work in progress; see the README).
+ATARI_PENDING = {
+    r["saved_name"]
+    for r in ROWS
+    if r["category"] == "in_scope" and ("ALE/" in r["env"] or "NoFrameskip" in r["env"] or "Pong" in r["env"])
+}
+LEFTOVER = {key for key, rule in LEGACY_KEYS.items() if isinstance(rule, (Rename, Obsolete, Unsupported))}
+
+
+def dry_run(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "-f", str(path), "--dry-run", "--ray-num-cpus", "2", "--ray-num-gpus", "0"])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err and lines and sum(line.startswith("Error: ") for line in lines) == 1, err
+    return lines[-1]
+
+
+def _case(row: dict[str, str]) -> object:
+    marks = []
+    if row["saved_name"] in ATARI_PENDING:
+        marks.append(pytest.mark.xfail(strict=True, reason="Atari preprocessing translation not written yet"))
+    return pytest.param(row, id=row["saved_name"], marks=marks)
+
+
+@pytest.mark.parametrize("row", [_case(r) for r in ROWS])
+def test_corpus_file(capsys, storage, row):
+    path = CORPUS / "files" / row["saved_name"]
+    code, out, err = dry_run(capsys, path)
+    category = row["category"]
+    if category == "removed_algorithm":
+        assert code == 2 and "no longer ships the algorithm" in one_error_line(err)
+    elif category == "offline_data":
+        assert code == 2 and "offline input" in one_error_line(err)
+    elif category == "custom_env":
+        assert code == 0 or (code == 2 and one_error_line(err))
+    else:
+        assert code == 0, err
+        check_translation(yaml.safe_load(path.read_text(encoding="utf-8")), yaml.safe_load(out), err)
+
+
+def check_translation(original: dict, resolved: dict, notices: str) -> None:
+    for name, body in original.items():
+        config = resolved[name]["config"]
+        assert not LEFTOVER & set(config), f"{name}: legacy keys left: {LEFTOVER & set(config)}"
+        for key in body.get("config") or {}:
+            kept = key in config or (key == "env_config" and "env_config" in resolved[name])
+            assert kept or f"'{key}" in notices, f"{name}: '{key}' vanished without a notice"
