@@ -24,6 +24,7 @@ COMMANDS = {
         "Evaluate a trained policy from a checkpoint, trial or experiment.",
     ),
     "analyze": ("rlcli.commands.analyze", "analyze", "Read experiments: best checkpoint, trials, best config, export."),
+    "migrate": ("rlcli.commands.migrate", "migrate", "Rewrite a classic rllib train -f YAML file in Ray 2.60 terms."),
 }
 
 

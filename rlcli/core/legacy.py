@@ -270,6 +270,22 @@ def _replay_buffer(value: Any) -> dict[str, Any]:
     return {"replay_buffer_config": out}
 
 
+_OPTIMIZATION = {
+    "actor_learning_rate": "actor_lr",
+    "critic_learning_rate": "critic_lr",
+    "entropy_learning_rate": "alpha_lr",
+}
+
+
+def _optimization(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or not set(value) <= set(_OPTIMIZATION):
+        raise ConfigError(
+            f"'optimization' must map {', '.join(_OPTIMIZATION)} to numbers, got {value!r}.",
+            "Set actor_lr, critic_lr and alpha_lr instead.",
+        )
+    return {_OPTIMIZATION[k]: v for k, v in value.items()}
+
+
 def _prioritized(value: Any) -> dict[str, Any]:
     return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer"}} if value else {}
 
@@ -346,6 +362,7 @@ LEGACY_KEYS: dict[str, Rule] = {
     "q_model_config": Convert(_sac_model("q_model_config"), "model_config (new-stack SAC: one model config)"),
     "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
     "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
+    "optimization": Convert(_optimization, "actor_lr / critic_lr / alpha_lr (new-stack SAC and CQL)"),
     "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer"),
     "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),
     "prioritized_replay_beta": Convert(_into("replay_buffer_config", "beta"), "replay_buffer_config.beta"),
@@ -401,8 +418,10 @@ def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
             moved.append({rule.new: value})
             notices.append(f"{where}: legacy key '{key}' → '{rule.new}'")
         elif isinstance(rule, Convert):
-            moved.append(rule.fn(value))
-            notices.append(f"{where}: legacy key '{key}: {_short(value)}' → {rule.describe}")
+            converted = rule.fn(value)
+            moved.append(converted)
+            if converted != {key: value}:  # an already-current value passes without a notice
+                notices.append(f"{where}: legacy key '{key}: {_short(value)}' → {rule.describe}")
         elif isinstance(rule, Obsolete):
             notices.append(f"{where}: legacy key '{key}' left out: {rule.why}")
         else:

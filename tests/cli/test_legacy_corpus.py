@@ -71,3 +71,37 @@ def check_translation(original: dict, resolved: dict, notices: str) -> None:
         for key in body.get("config") or {}:
             kept = key in config or (key == "env_config" and "env_config" in resolved[name])
             assert kept or f"'{key}" in notices, f"{name}: '{key}' vanished without a notice"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.mark.parametrize(
+    "name", [r["saved_name"] for r in ROWS if r["category"] == "in_scope" and r["saved_name"] not in ATARI_PENDING]
+)
+def test_migrated_file_resolves_to_the_same_experiments(capsys, storage, tmp_path, name):
+    original = CORPUS / "files" / name
+    migrated = tmp_path / "migrated.yaml"
+    code, _, err = run(capsys, "migrate", str(original), "-o", str(migrated))
+    assert code == 0 and migrated.is_file(), err
+    text = migrated.read_text(encoding="utf-8")
+    plan = ("--dry-run", "--ray-num-cpus", "2", "--ray-num-gpus", "0")
+    code_a, out_a, err_a = run(capsys, "train", "-f", str(original), *plan)
+    code_b, out_b, err_b = run(capsys, "train", "-f", str(migrated), *plan)
+    assert code_a == code_b == 0, err_a + err_b
+    assert yaml.safe_load(out_a) == yaml.safe_load(out_b)
+    assert "legacy key" not in err_b  # nothing left to translate
+    if "legacy key" in err_a:
+        assert "# was " in text or "# from " in text or "# left out" in text
+
+
+def test_migrate_refuses_to_overwrite_the_original(capsys, tmp_path):
+    copy = tmp_path / "old.yaml"
+    copy.write_text((CORPUS / "files" / "ppo__pendulum-ppo.yaml").read_text(encoding="utf-8"))
+    code, _, err = run(capsys, "migrate", str(copy), "-o", str(copy))
+    assert code == 2 and "overwrite" in one_error_line(err)
+    assert copy.read_text(encoding="utf-8") == (CORPUS / "files" / "ppo__pendulum-ppo.yaml").read_text("utf-8")
