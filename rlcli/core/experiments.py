@@ -14,7 +14,7 @@ from typing import Any
 
 from rlcli.core import searchspace
 from rlcli.core.errors import ConfigError, UsageError
-from rlcli.core.legacy import migrate_config, migrate_env_id, migrate_metric
+from rlcli.core.legacy import legacy_env_config, migrate_config, migrate_env_id, migrate_metric
 from rlcli.core.loading import load_experiment_file, load_mapping
 from rlcli.core.overrides import merge_sources, parse_override, route_overrides
 from rlcli.core.resolve import canonical_name, check_not_removed
@@ -168,6 +168,8 @@ def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tu
         moved = [_env_id(e) for e in env["grid_search"]]
         notes = "; ".join(n for _, n in moved if n)
         return {"grid_search": [e for e, _ in moved]}, notes or None
+    if isinstance(env, str) and legacy_env_config(env.strip()):  # what an old id implied; the file's own wins
+        config["env_config"] = {**legacy_env_config(env.strip()), **(config.get("env_config") or {})}
     return _env_id(env)
 
 

@@ -96,6 +96,11 @@ _MODEL_RENAMES = {
     "lstm_use_prev_action_reward": None,  # split below
 }
 
+#: Old ``model`` keys of the Atari frame preprocessor → settings of rlcli's Atari env wrapper
+#: (None: what the wrapper always does; zero_mean: it always normalises).
+ATARI_SETTINGS = "rlcli_atari"
+_MODEL_ATARI = {"dim": "dim", "grayscale": "grayscale", "framestack": "framestack", "zero_mean": None}
+
 #: Old ``model`` sub-keys that only fed the old stack's preprocessors; dropped with a notice.
 _MODEL_OBSOLETE = {
     "_disable_preprocessor_api": "the new stack has no preprocessor API",
@@ -109,7 +114,11 @@ def _model(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"'model' must be a mapping, got {value!r}.")
     out: dict[str, Any] = {}
+    atari: dict[str, Any] = {}
     for key, sub in value.items():
+        if key in _MODEL_ATARI:
+            atari.update(_atari_setting(key, sub))
+            continue
         if key in ("custom_model", "custom_model_config", "custom_action_dist", "custom_preprocessor"):
             raise ConfigError(
                 f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
@@ -126,7 +135,17 @@ def _model(value: Any) -> dict[str, Any]:
                 f"'model.{key}' has no equivalent in RLlib 2.60's model_config.",
                 did_you_mean(str(key), MODEL_CONFIG_FIELDS) or "Remove it or move it into your own RLModule.",
             )
-    return {"model_config": out}
+    converted: dict[str, Any] = {"model_config": out} if out or not atari else {}
+    if atari:
+        converted["env_config"] = {ATARI_SETTINGS: atari}
+    return converted
+
+
+def _atari_setting(key: str, value: Any) -> dict[str, Any]:
+    name = _MODEL_ATARI[key]
+    if name is None:
+        return {}
+    return {name: (4 if value else None) if key == "framestack" else value}
 
 
 def _num_gpus(value: Any) -> dict[str, Any]:
@@ -321,7 +340,7 @@ LEGACY_KEYS: dict[str, Rule] = {
     "synchronize_filter": Rename("update_worker_filter_stats"),
     "create_env_on_driver": Rename("create_env_on_local_worker"),
     "multi_agent": Rename("multiagent"),
-    "model": Convert(_model, "model_config (the RLModule's model config)"),
+    "model": Convert(_model, "model_config (the RLModule's model config; Atari frame keys: env_config.rlcli_atari)"),
     "vf_share_layers": Convert(_into("model_config", "vf_share_layers"), "model_config.vf_share_layers"),
     "num_gpus": Convert(_num_gpus, "num_gpus_per_learner (learners hold the GPUs on the new stack)"),
     "framework": Convert(_framework, "torch, the only framework of the new API stack"),
@@ -352,6 +371,8 @@ LEGACY_KEYS: dict[str, Rule] = {
     "use_pytorch": Convert(lambda value: {}, "torch, the only framework of the new API stack"),
     "num_accs": Obsolete("multi-GPU tower stacks are gone: learners (num_learners, num_gpus_per_learner) hold GPUs"),
     "vtrace_drop_last_ts": Obsolete(_OLD_STACK),
+    "gpu": Convert(lambda value: _num_gpus(1 if value else 0), "num_gpus_per_learner (a GPU for the learner)"),
+    "num_data_loader_buffers": Obsolete("multi-GPU data loader buffers are gone: learners hold GPUs"),
     "num_multi_acc_tower_stacks": Obsolete("multi-GPU tower stacks are gone: learners hold GPUs"),
     "num_multi_gpu_tower_stacks": Obsolete("multi-GPU tower stacks are gone: learners hold GPUs"),
     "_disable_execution_plan_api": Obsolete("execution plans are gone; training_step() is the only path"),
@@ -516,6 +537,14 @@ LEGACY_ENV_IDS = {
 LEGACY_ENV_MODULES = {"ray.rllib.examples.env.": "ray.rllib.examples.envs.classes."}
 
 
+def legacy_env_config(env: str) -> dict[str, Any]:
+    """env_config an old id implied: ``PongDeterministic-v4`` = ALE v5, a fixed skip of 4 (done by
+    rlcli's Atari wrapper, so the env itself skips none) and no sticky actions."""
+    if env.endswith("Deterministic-v4"):
+        return {"frameskip": 1, "repeat_action_probability": 0.0}
+    return {}
+
+
 def migrate_env_id(env: str) -> tuple[str, str | None]:
     """``(current_id, notice or None)``: old gym ids move to their gymnasium successor, old RLlib
     example-env import paths to where Ray 2.60 keeps them."""
@@ -523,6 +552,9 @@ def migrate_env_id(env: str) -> tuple[str, str | None]:
         if env.startswith(old):
             new_path = moved + env[len(old) :]
             return new_path, f"env '{env}' moved in Ray 2.60 → '{new_path}'"
+    if env.endswith("Deterministic-v4"):
+        game = env.removesuffix("Deterministic-v4")
+        return f"ALE/{game}-v5", f"env '{env}' is gone from ale-py → 'ALE/{game}-v5' (skip 4, no sticky actions)"
     new = LEGACY_ENV_IDS.get(env)
     if new is None or new == env:
         return env, None

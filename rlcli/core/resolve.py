@@ -135,6 +135,7 @@ class ResolvedEnv:
 
     name: str
     creator_path: str | None = None
+    atari: bool = False  # made through rlcli's Atari creator (ALE env + RLlib's preprocessing wrapper)
 
 
 #: Gymnasium namespaces that come from optional packages, with the rlcli extra that installs them.
@@ -146,6 +147,10 @@ def resolve_env(env: str) -> ResolvedEnv:
     ``module:function`` / ``module.Class`` (imported and registered with Tune)."""
     import gymnasium as gym
 
+    from rlcli.core.atari import is_ale_env
+
+    if is_ale_env(env):
+        return ResolvedEnv(env, atari=True)
     if env in gym.envs.registry:
         return ResolvedEnv(env)
     if ":" in env:
@@ -205,8 +210,11 @@ class ImportedEnvCreator:
 
 def register_env(resolved: ResolvedEnv) -> None:
     """Register an imported env with Tune (needs a running Ray; call again before a resume)."""
-    if resolved.creator_path is None:
-        return
     from ray import tune
 
-    tune.register_env(resolved.name, ImportedEnvCreator(resolved.creator_path))
+    if resolved.atari:
+        from rlcli.core.atari import AtariEnvCreator
+
+        tune.register_env(resolved.name, AtariEnvCreator(resolved.name))
+    elif resolved.creator_path is not None:
+        tune.register_env(resolved.name, ImportedEnvCreator(resolved.creator_path))

@@ -18,13 +18,6 @@ from rlcli.core.legacy import LEGACY_KEYS, Obsolete, Rename, Unsupported
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples"
 ROWS = list(csv.DictReader((CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"))
-#: Atari files: the old preprocessing keys (model.dim, grayscale, zero_mean, framestack) and the
-#: ALE env registration are not translated yet (work in progress; see the README).
-ATARI_PENDING = {
-    r["saved_name"]
-    for r in ROWS
-    if r["category"] == "in_scope" and ("ALE/" in r["env"] or "NoFrameskip" in r["env"] or "Pong" in r["env"])
-}
 LEFTOVER = {key for key, rule in LEGACY_KEYS.items() if isinstance(rule, (Rename, Obsolete, Unsupported))}
 
 
@@ -41,14 +34,7 @@ def one_error_line(err: str) -> str:
     return lines[-1]
 
 
-def _case(row: dict[str, str]) -> object:
-    marks = []
-    if row["saved_name"] in ATARI_PENDING:
-        marks.append(pytest.mark.xfail(strict=True, reason="Atari preprocessing translation not written yet"))
-    return pytest.param(row, id=row["saved_name"], marks=marks)
-
-
-@pytest.mark.parametrize("row", [_case(r) for r in ROWS])
+@pytest.mark.parametrize("row", [pytest.param(r, id=r["saved_name"]) for r in ROWS])
 def test_corpus_file(capsys, storage, row):
     path = CORPUS / "files" / row["saved_name"]
     code, out, err = dry_run(capsys, path)
@@ -80,9 +66,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return exc.value.code, out, err
 
 
-@pytest.mark.parametrize(
-    "name", [r["saved_name"] for r in ROWS if r["category"] == "in_scope" and r["saved_name"] not in ATARI_PENDING]
-)
+@pytest.mark.parametrize("name", [r["saved_name"] for r in ROWS if r["category"] == "in_scope"])
 def test_migrated_file_resolves_to_the_same_experiments(capsys, storage, tmp_path, name):
     original = CORPUS / "files" / name
     migrated = tmp_path / "migrated.yaml"
