@@ -40,8 +40,9 @@ def register_ale() -> None:
     """Make gymnasium know the ALE ids (gymnasium >= 1.0 needs this in every process)."""
     try:
         import ale_py
-    except ImportError:
-        raise UsageError("Atari envs need ale-py.", "pip install 'rlcli[atari]'") from None
+        import cv2  # noqa: F401  (RLlib's Atari wrapper resizes frames with OpenCV)
+    except ImportError as exc:
+        raise UsageError(f"Atari envs need ale-py and OpenCV ({exc}).", "pip install 'rlcli[atari]'") from None
     import gymnasium as gym
 
     gym.register_envs(ale_py)

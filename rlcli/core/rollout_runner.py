@@ -140,6 +140,20 @@ def run_loop(env: Any, policy: Any, spec: RolloutSpec, result: RolloutResult, re
     result.seconds = time.perf_counter() - start
 
 
+def _choose_engine(spec: RolloutSpec, state: dict[str, Any], env_name: str) -> tuple[Any, list[str]]:
+    """The fast-path policy, or None and why RLlib's own EnvRunner must run it."""
+    policy, blockers = load_policy(spec.checkpoint.path, state, spec.explore)
+    if policy is not None and resolve_env(env_name).atari:  # its frames go through RLlib's Atari wrapper
+        policy, blockers = None, ["Atari env (frames preprocessed by RLlib's wrapper)"]
+    if policy is None and spec.engine == "fast":
+        raise UsageError(
+            f"The fast path cannot reproduce this checkpoint: {'; '.join(blockers)}.", "Use --engine auto."
+        )
+    if spec.engine == "rllib":
+        return None, ["--engine rllib"]
+    return policy, blockers
+
+
 def run_rollout(spec: RolloutSpec) -> RolloutResult:
     """Load the checkpoint's policy and roll it out; RLlib's EnvRunner handles what the fast
     path cannot reproduce."""
@@ -150,13 +164,7 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
     if not isinstance(env_name, str):
         raise UsageError(f"Checkpoint '{ckpt}' does not name a gymnasium env id or import path.", "Pass --env ENV.")
     env_config = dict(spec.env_config if spec.env_config is not None else (state.get("env_config") or {}))
-    policy, blockers = load_policy(ckpt, state, spec.explore)
-    if policy is None and spec.engine == "fast":
-        raise UsageError(
-            f"The fast path cannot reproduce this checkpoint: {'; '.join(blockers)}.", "Use --engine auto."
-        )
-    if spec.engine == "rllib":
-        policy, blockers = None, ["--engine rllib"]
+    policy, blockers = _choose_engine(spec, state, env_name)
     if policy is None:
         from rlcli.core.rollout_rllib import run_with_env_runner
 

@@ -1,5 +1,5 @@
-"""One classic tuned-example file per algorithm (from the legacy corpus) really trains on Ray
-2.60 through ``rlcli train -f``: translated as it stands, made tiny only by overrides."""
+"""One classic tuned-example file per algorithm (from the legacy corpus), and an Atari one, really
+trains on Ray 2.60 through ``rlcli train -f``: translated as it stands, made tiny only by overrides."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ CASES = {
     "impala__pendulum-impala.yaml": ("pendulum-impala-tf", "train_batch_size=200"),
     "dqn__cartpole-dqn.yaml": ("cartpole-dqn", *SMALL_REPLAY),
     "sac__pendulum-sac.yaml": ("pendulum-sac", *SMALL_REPLAY, "train_batch_size=32"),
+    # Atari: old model.dim etc. become RLlib's frame wrapper settings; 32 workers and a GPU fitted to here
+    "ppo__pong-ppo.yaml": (
+        "pong-ppo",
+        "train_batch_size=256",
+        "minibatch_size=128",
+        "num_epochs=1",
+        "num_envs_per_env_runner=2",
+    ),
 }
 
 
