@@ -25,6 +25,7 @@ COMMANDS = {
     ),
     "analyze": ("rlcli.commands.analyze", "analyze", "Read experiments: best checkpoint, trials, best config, export."),
     "migrate": ("rlcli.commands.migrate", "migrate", "Rewrite a classic rllib train -f YAML file in Ray 2.60 terms."),
+    "examples": ("rlcli.commands.examples", "examples", "List, show and run the tuned examples that ship with rlcli."),
 }
 
 
