@@ -23,7 +23,11 @@ COMMANDS = {
         "rollout",
         "Evaluate a trained policy from a checkpoint, trial or experiment.",
     ),
-    "analyze": ("rlcli.commands.analyze", "analyze", "Read experiments: best checkpoint, trials, best config, export."),
+    "analyze": (
+        "rlcli.commands.analyze",
+        "analyze",
+        "Read experiments: best checkpoint, trials, curves, comparisons, export.",
+    ),
     "migrate": ("rlcli.commands.migrate", "migrate", "Rewrite a classic rllib train -f YAML file in Ray 2.60 terms."),
     "examples": ("rlcli.commands.examples", "examples", "List, show and run the tuned examples that ship with rlcli."),
 }

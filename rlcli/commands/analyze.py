@@ -28,7 +28,7 @@ def _scope(value: str) -> str:
 
 @click.group()
 def analyze() -> None:
-    """Read Tune experiment dirs: best checkpoint, trials, best config, export.
+    """Read Tune experiment dirs: best checkpoint, trials, best config, curves, comparisons, export.
 
     \b
     Examples:
