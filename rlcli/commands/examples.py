@@ -53,4 +53,11 @@ def run(name: str, train_args: tuple[str, ...]) -> int:
 
     example = find_example(name)
     Console().notice(f"rlcli train -f {example.path} {' '.join(train_args)}".rstrip())
-    return train.main(["-f", str(example.path), *train_args], standalone_mode=False)
+    settings = click.get_current_context().find_root()  # same help names etc. as `rlcli train`
+    return train.main(
+        ["-f", str(example.path), *train_args],
+        prog_name="rlcli train",
+        standalone_mode=False,
+        help_option_names=settings.help_option_names,
+        max_content_width=settings.max_content_width,
+    )
