@@ -41,6 +41,8 @@ def to_rllib_dict(spec: ExperimentSpec, config: dict[str, Any] | None = None) ->
         out["env"] = spec.env
     if spec.env_config:
         out["env_config"] = dict(spec.env_config)
+    if isinstance(out.get("n_step"), list):  # YAML has no tuples; RLlib reads a (min, max) range only as one
+        out["n_step"] = tuple(out["n_step"])
     if "model_config" in out:
         out["_model_config"] = out.pop("model_config")
     connector = out.pop("env_to_module_connector", None)
