@@ -20,6 +20,28 @@ def _metric_options(fn: Any) -> Any:
     )(fn)
 
 
+def _read_trials(
+    paths: tuple[str, ...], metric: str, console: Console, base: tuple[str, ...] | None = None
+) -> list[Any]:
+    """The trials of each experiment given (each read once), with what went wrong reading them on stderr."""
+    from rlcli.core import analysis
+
+    records: list[Any] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if Path(path).expanduser().resolve() in seen:
+            continue
+        seen.add(Path(path).expanduser().resolve())
+        records.extend(analysis.load_trials(path, metric, base) if base else analysis.load_trials(path, metric))
+    for warning in (w for record in records for w in record.warnings):
+        console.warn(warning)
+    return records
+
+
+def _fmt(as_json: bool, as_csv: bool) -> str:
+    return "json" if as_json else "csv" if as_csv else "table"
+
+
 def _scope(value: str) -> str:
     if value in ("all", "last") or (value.startswith("avg-last-") and value[9:].isdigit() and int(value[9:]) > 0):
         return value
@@ -50,9 +72,7 @@ def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, 
 
     console = Console(quiet=quiet or as_json)
     metric = analysis.resolve_metric(metric)
-    records = analysis.load_trials(experiment, metric, base=("training_iteration",))
-    for warning in (w for record in records for w in record.warnings):
-        console.warn(warning)
+    records = _read_trials((experiment,), metric, console, base=("training_iteration",))
     best = analysis.best_checkpoint(records, metric, mode, _scope(scope))
     if best.note:
         console.warn(best.note)
@@ -139,9 +159,7 @@ def trials(
 
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)
-    records = analysis.load_trials(experiment, metric)
-    for warning in (w for record in records for w in record.warnings):
-        console.warn(warning)
+    records = _read_trials((experiment,), metric, console)
     names, rows = _trial_rows(records, metric, mode)
     for text in filters:
         column, op, value = _parse_filter(text)
@@ -160,7 +178,7 @@ def trials(
         for name in names:
             _require_column(name, [*rows[0].keys()] if rows else names)
     rows = rows[:limit] if limit else rows
-    console.table(names, rows, fmt="json" if as_json else "csv" if as_csv else "table", title=f"{metric} ({mode})")
+    console.table(names, rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
     return 0
 
 
@@ -182,7 +200,7 @@ def best_config(experiment: str, metric: str | None, mode: str, fmt: str, output
     from rlcli.core.best_config import best_config_document
 
     metric = analysis.resolve_metric(metric)
-    records = analysis.load_trials(experiment, metric)
+    records = _read_trials((experiment,), metric, Console())
     doc = best_config_document(records, metric, mode)
     from rlcli.core.experiment_dir import dump_yaml
 
@@ -228,15 +246,9 @@ def _smooth_option(fn: Any) -> Any:
 
 
 def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> dict[str, list[Any]]:
-    from rlcli.core import analysis
     from rlcli.core.curves import group_by_experiment
 
-    records = []
-    for path in dict.fromkeys(Path(p).expanduser().resolve() for p in paths):  # each experiment once
-        records.extend(analysis.load_trials(path, metric))
-    for warning in (w for record in records for w in record.warnings):
-        console.warn(warning)
-    return group_by_experiment(records)
+    return group_by_experiment(_read_trials(paths, metric, console))
 
 
 @analyze.command("plot")
@@ -325,5 +337,5 @@ def compare(
     loaded = _load_experiments(experiments, metric, console)
     opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth)
     names, rows = curves.compare_rows(loaded, opts)
-    console.table(names, rows, fmt="json" if as_json else "csv" if as_csv else "table", title=f"{metric} ({mode})")
+    console.table(names, rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
     return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlcli.core.checkpoints import is_trial_dir, trial_dirs_under
+from rlcli.core.checkpoints import Selection, best_in_trial, is_trial_dir, trial_dirs_under
 from rlcli.core.errors import UsageError, did_you_mean
 from rlcli.core.legacy import migrate_metric
 from rlcli.core.metrics import flatten, number
@@ -91,9 +91,12 @@ def find_trial_dirs(path: str | Path) -> list[Path]:
 def load_trials(path: str | Path, metric: str, base: tuple[str, ...] = BASE_COLUMNS) -> list[TrialRecord]:
     """All trials under ``path`` with ``metric`` and the ``base`` columns; errors on an unknown metric."""
     columns = tuple(dict.fromkeys((*base, metric)))
+    states: dict[Path, dict[str, Any]] = {}  # one state-file lookup per experiment, not per trial
     jobs = []
     for trial_dir in find_trial_dirs(path):
-        state = trials_in_state(trial_dir.parent).get(trial_dir.name)
+        if trial_dir.parent not in states:
+            states[trial_dir.parent] = trials_in_state(trial_dir.parent)
+        state = states[trial_dir.parent].get(trial_dir.name)
         jobs.append((trial_dir, columns, (state.status if state else None) or "?"))
     records = read_trials(jobs)
     if not any(v is not None for r in records for v in r.values(metric)):
@@ -181,8 +184,6 @@ class BestCheckpoint:
 def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: str) -> BestCheckpoint:
     """Scope ``all``: the checkpoint whose own result is best over every trial. ``last`` /
     ``avg-last-N``: the best trial by that score, then its best checkpoint (as Tune ranks trials)."""
-    from rlcli.core.checkpoints import Selection, best_in_trial
-
     sel = Selection(metric=metric, mode=mode)
     sign = 1.0 if mode == "max" else -1.0
     pool = records

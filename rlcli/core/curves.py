@@ -18,7 +18,6 @@ X_AXES = {
     "iterations": ("training_iteration", "training iteration"),
     "time": ("time_total_s", "seconds"),
 }
-GROUPS = ("auto", "trial", "config")
 GRID_POINTS = 200
 
 
@@ -103,7 +102,8 @@ def build_curves(
     for exp_name, config, members in groups:
         label = f"{exp_name}: {config}" if len(experiments) > 1 else config
         if group == "config" and len(members) > 1:
-            curves.extend(c for c in [_mean_curve(label, members, metric, x_axis, window)] if c is not None)
+            mean = _mean_curve(label, members, metric, x_axis, window)
+            curves += [mean] if mean is not None else []
             continue
         for record in members:
             xs, ys = points(record, metric, x_axis)
@@ -170,19 +170,20 @@ def compare_rows(experiments: dict[str, list[TrialRecord]], opts: CompareOptions
     across trials, and with a threshold, the median x at which trials reached it."""
     columns = ["experiment", *(["config"] if opts.by == "config" else []), "trials", "best", "final", "final_std"]
     if opts.threshold is not None:
-        columns += [f"{opts.x_axis}_to_{opts.threshold:g}", "reached"]
+        columns += [_threshold_column(opts), "reached"]
     if opts.by == "config":
         groups = config_groups(experiments)
     else:
         groups = [(exp_name, "", records) for exp_name, records in experiments.items()]
-    rows = [
-        {"experiment": exp_name, "config": label, **_summary(members, opts, columns[-2:])}
-        for exp_name, label, members in groups
-    ]
+    rows = [{"experiment": exp_name, "config": label, **_summary(members, opts)} for exp_name, label, members in groups]
     return columns, rows
 
 
-def _summary(members: list[TrialRecord], opts: CompareOptions, threshold_columns: list[str]) -> dict[str, Any]:
+def _threshold_column(opts: CompareOptions) -> str:
+    return f"{opts.x_axis}_to_{opts.threshold:g}"
+
+
+def _summary(members: list[TrialRecord], opts: CompareOptions) -> dict[str, Any]:
     pick = max if opts.mode == "max" else min
     bests = [b for b in (score(r, opts.metric, opts.mode, "all") for r in members) if b is not None]
     finals = []
@@ -203,7 +204,7 @@ def _summary(members: list[TrialRecord], opts: CompareOptions, threshold_columns
         "final_std": statistics.pstdev(finals) if len(finals) > 1 else (0.0 if finals else None),
     }
     if opts.threshold is not None:
-        row[threshold_columns[0]] = statistics.median(reached) if reached else None
+        row[_threshold_column(opts)] = statistics.median(reached) if reached else None
         row["reached"] = f"{len(reached)}/{len(members)}"
     return row
 

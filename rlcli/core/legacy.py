@@ -384,7 +384,7 @@ LEGACY_KEYS: dict[str, Rule] = {
     "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
     "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
     "optimization": Convert(_optimization, "actor_lr / critic_lr / alpha_lr (new-stack SAC and CQL)"),
-    "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer"),
+    "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer when true"),
     "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),
     "prioritized_replay_beta": Convert(_into("replay_buffer_config", "beta"), "replay_buffer_config.beta"),
     "prioritized_replay_eps": Convert(_into("replay_buffer_config", "epsilon"), "replay_buffer_config.epsilon"),
@@ -442,7 +442,7 @@ def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
             converted = rule.fn(value)
             moved.append(converted)
             if converted != {key: value}:  # an already-current value passes without a notice
-                notices.append(f"{where}: legacy key '{key}: {_short(value)}' → {rule.describe}")
+                notices.append(f"{where}: legacy key '{key}: {short_repr(value)}' → {rule.describe}")
         elif isinstance(rule, Obsolete):
             notices.append(f"{where}: legacy key '{key}' left out: {rule.why}")
         else:
@@ -471,7 +471,8 @@ def _framework_notice(config: dict[str, Any], where: str) -> list[str]:
     return []
 
 
-def _short(value: Any, width: int = 40) -> str:
+def short_repr(value: Any, width: int = 40) -> str:
+    """A value as one short line for notices and comments."""
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= width else text[: width - 1] + "…"
 

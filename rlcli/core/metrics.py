@@ -52,4 +52,8 @@ def iter_result_rows(trial_dir: Path, on_bad_line: Callable[[str], None] | None 
                 yield json.loads(line)
             except json.JSONDecodeError:
                 if on_bad_line:
-                    on_bad_line(f"{Path(trial_dir).name}: result.json line {line_no} is truncated or corrupt; skipped")
+                    on_bad_line(bad_line_message(trial_dir, line_no))
+
+
+def bad_line_message(trial_dir: Path, line_no: int) -> str:
+    return f"{Path(trial_dir).name}: result.json line {line_no} is truncated or corrupt; skipped"

@@ -12,7 +12,7 @@ from typing import Any
 
 from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
 from rlcli.core.experiments import TrainInputs, build_specs
-from rlcli.core.legacy import LEGACY_KEYS, Convert, Obsolete, Rename, migrate_env_id, migrate_metric
+from rlcli.core.legacy import LEGACY_KEYS, Convert, Obsolete, Rename, migrate_env_id, migrate_metric, short_repr
 from rlcli.core.loading import load_experiment_file
 from rlcli.core.spec import ExperimentSpec
 
@@ -36,10 +36,7 @@ def _experiment_text(spec: ExperimentSpec, original: dict[str, Any]) -> str:
     for key, default in _DEFAULTED.items():
         if key not in original and body.get(key) == default:
             body.pop(key)
-    config_notes, left_out = _config_comments(original.get("config") or {})
-    fragment = (original.get("config") or {}).get("rollout_fragment_length")
-    if isinstance(fragment, int) and spec.config.get("rollout_fragment_length") != fragment:
-        config_notes["rollout_fragment_length"] = f"was {fragment} (the new stack needs >= n_step)"
+    config_notes, left_out = _config_comments(original.get("config") or {}, body["config"])
     stop_notes = {migrate_metric(k)[0]: f"was {k}" for k in (original.get("stop") or {}) if migrate_metric(k)[1]}
     env_notes = {}
     if isinstance(original.get("env"), str) and migrate_env_id(original["env"])[1]:
@@ -49,27 +46,26 @@ def _experiment_text(spec: ExperimentSpec, original: dict[str, Any]) -> str:
     return dropped + text
 
 
-def _config_comments(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """``{new config key: comment}`` for translated keys, and the notes of keys left out."""
+def _config_comments(config: dict[str, Any], resolved: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """``{new config key: comment}`` for translated keys and for kept keys whose value the
+    translation changed (e.g. a rollout_fragment_length raised to n_step), and the notes of keys left out."""
     notes: dict[str, str] = {}
     left_out: list[str] = []
     for key, value in config.items():
         rule = LEGACY_KEYS.get(key)
+        converted = rule.fn(value) if isinstance(rule, Convert) else None
         if isinstance(rule, Rename):
             notes[rule.new] = f"was {key}"
-        elif isinstance(rule, Convert) and rule.fn(value) != {key: value}:
-            for new_key in rule.fn(value):
-                notes.setdefault(new_key, f"from {key}: {_short(value)}")
-            if not rule.fn(value):
-                left_out.append(f"{key}: {_short(value)} → {rule.describe}")
+        elif isinstance(rule, Convert) and converted != {key: value}:
+            for new_key in converted or {}:
+                notes.setdefault(new_key, f"from {key}: {short_repr(value)}")
+            if not converted:
+                left_out.append(f"{key}: {short_repr(value)} → {rule.describe}")
         elif isinstance(rule, Obsolete):
-            left_out.append(f"{key}: {_short(value)} ({rule.why})")
+            left_out.append(f"{key}: {short_repr(value)} ({rule.why})")
+        elif key in resolved and resolved[key] != value:
+            notes.setdefault(key, f"was {short_repr(value)}")
     return notes, left_out
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 _KEY_LINE = re.compile(r"^( *)([^\s#:][^:]*):(.*)$")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rlcli.core.metrics import pick
+from rlcli.core.metrics import bad_line_message, pick
 
 WINDOW = 8 << 20  # bytes mapped at a time: bounds memory, whatever the file size
 _STRUCTURAL = b'"{}[]\\'
@@ -210,7 +210,7 @@ def _all(buf: Any, token: bytes, start: int, end: int) -> Iterator[int]:
 def _advance(buf: Any, start: int, stop: int, depth: int) -> tuple[int, int]:
     """Depth after ``buf[start:stop]`` and the lowest depth inside it. Exact only when no string in
     the span holds a quote escape or a bracket; otherwise the row is handed to the full parser."""
-    skeleton = bytes(buf[start:stop]).translate(None, _NON_STRUCTURAL)
+    skeleton = buf[start:stop].translate(None, _NON_STRUCTURAL)
     if b"\\" in skeleton:
         raise _Unsure
     brackets = skeleton.replace(b'""', b"")
@@ -292,6 +292,6 @@ def result_columns(
 
     def bad_line(line_no: int) -> None:
         if warn:
-            warn(f"{Path(trial_dir).name}: result.json line {line_no} is truncated or corrupt; skipped")
+            warn(bad_line_message(trial_dir, line_no))
 
     yield from scan_rows(path, ColumnScanner(columns), bad_line)

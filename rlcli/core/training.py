@@ -34,15 +34,14 @@ from rlcli.core.summary import summarize_grid
 
 @dataclasses.dataclass(frozen=True)
 class PreparedExperiment:
-    """A spec with everything resolved: the Algorithm class, the env, resources, trial count."""
+    """A spec with everything resolved: the Algorithm class, the env(s), resources, trial count."""
 
     spec: ExperimentSpec
     algorithm_cls: Any
-    env: ResolvedEnv | None
+    envs: tuple[ResolvedEnv, ...]  # several when the experiment grid-searches over envs
     request: dict[str, float]
     num_trials: int
     notices: tuple[str, ...]
-    envs: tuple[ResolvedEnv, ...] = ()
 
 
 def planned_resources(options: RayOptions) -> tuple[float, float]:
@@ -68,18 +67,16 @@ def prepare(
     if is_offline(spec):
         check_offline_inputs(spec)
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
-    env = envs[0] if envs else None
-    if env is None and not is_offline(spec):
+    if not envs and not is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
     return PreparedExperiment(
         spec=fitted.spec,
         algorithm_cls=resolved.cls,
-        env=env,
+        envs=envs,
         request=fitted.request,
         num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs)),
         notices=fitted.notices,
-        envs=envs,
     )
 
 
