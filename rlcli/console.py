@@ -113,7 +113,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-_COLUMNS = ("trial", "status", "iter", "return (mean)", "env steps", "time")
+_COLUMNS = ("trial", "status", "iter", "return (mean)", "last 100", "env steps", "time")
 
 
 @dataclass
@@ -161,8 +161,9 @@ class TrainProgress:
             self.live.update(self._table())
         elif not self.console.quiet:
             ret = "-" if row.episode_return is None else f"{row.episode_return:8.2f}"
+            rolling = "-" if row.rolling_return is None else f"{row.rolling_return:8.2f}"
             self.console.err.print(
-                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  "
+                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  last-100 {rolling:>8}  "
                 f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
                 highlight=False,
                 markup=False,
@@ -178,11 +179,12 @@ class TrainProgress:
         for name, state in sorted(self.trials.items()):
             row = state.row
             cells = (
-                ["-", "-", "-", "-"]
+                ["-", "-", "-", "-", "-"]
                 if row is None
                 else [
                     str(row.iteration),
                     "-" if row.episode_return is None else f"{row.episode_return:.2f}",
+                    "-" if row.rolling_return is None else f"{row.rolling_return:.2f}",
                     f"{row.env_steps:,}",
                     f"{row.time_s:.1f}s",
                 ]

@@ -56,6 +56,19 @@ def to_rllib_dict(spec: ExperimentSpec, config: dict[str, Any] | None = None) ->
     return out
 
 
+def fix_inconsistent_defaults(cls: Any, spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
+    """RLlib 2.60's CQL default config fails its own ``validate()`` (it inherits SAC's rule that
+    ``lr`` be None but sets ``lr=3e-4``); a file that leaves ``lr`` unset means the defaults, so
+    rlcli sets ``lr: null`` and says so."""
+    default = cls.get_default_config()
+    uses_split_lrs = hasattr(default, "actor_lr") and hasattr(default, "critic_lr") and hasattr(default, "alpha_lr")
+    if uses_split_lrs and default.lr is not None and "lr" not in spec.config:
+        config = {**spec.config, "lr": None}
+        notice = f"{spec.name}: lr=None ({spec.algorithm} learns with actor_lr, critic_lr and alpha_lr)"
+        return dataclasses.replace(spec, config=config), [notice]
+    return spec, []
+
+
 def _accepted_keys(default: Any) -> set[str]:
     from ray._common.deprecation import DEPRECATED_VALUE
 

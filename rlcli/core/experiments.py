@@ -10,12 +10,14 @@ import datetime as _dt
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rlcli.core import searchspace
 from rlcli.core.errors import ConfigError, UsageError
 from rlcli.core.legacy import legacy_env_config, migrate_config, migrate_env_id, migrate_metric
 from rlcli.core.loading import load_experiment_file, load_mapping
+from rlcli.core.offline import anchor_inputs
 from rlcli.core.overrides import merge_sources, parse_override, route_overrides
 from rlcli.core.resolve import canonical_name, check_not_removed
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
@@ -52,17 +54,18 @@ class BuiltSpecs:
 
 def build_specs(inputs: TrainInputs) -> BuiltSpecs:
     """Every experiment the invocation asks for, with the notices translation produced."""
-    raws: list[tuple[str | None, dict[str, Any], str]] = []
+    raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
     for path in inputs.files:
-        raws += [(name, body, f"{path}:{name}") for name, body in load_experiment_file(path)]
+        base = Path(path).resolve().parent
+        raws += [(name, body, f"{path}:{name}", base) for name, body in load_experiment_file(path)]
     if not raws:
-        raws = [(None, {}, "command line")]
+        raws = [(None, {}, "command line", None)]
     if inputs.name and len(raws) > 1:
         raise UsageError("--name works with one experiment, but the files hold several.", "Drop --name.")
     notices: list[str] = []
     specs = []
-    for name, body, source in raws:
-        spec, spec_notices = _build_one(inputs, name, body, source)
+    for name, body, source, base in raws:
+        spec, spec_notices = _build_one(inputs, name, body, source, base)
         specs.append(spec)
         notices += [n for n in spec_notices if n not in notices]
     return BuiltSpecs(tuple(specs), tuple(notices))
@@ -100,7 +103,7 @@ def _translated(mapping: Any, where: str, notices: list[str]) -> dict[str, Any]:
 
 
 def _build_one(
-    inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str
+    inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str, base: Path | None
 ) -> tuple[ExperimentSpec, list[str]]:
     notices: list[str] = []
     routed = route_overrides([parse_override(o) for o in inputs.overrides])
@@ -116,8 +119,9 @@ def _build_one(
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
         notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
+    file_config = _translated(body.get("config"), source, notices)
     config = merge_sources(
-        _translated(body.get("config"), source, notices),
+        anchor_inputs(file_config, base) if base else file_config,
         _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices),
         flag_config,
         _translated(routed.config, "override", notices),

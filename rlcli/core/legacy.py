@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rlcli.core.errors import ConfigError, did_you_mean
+from rlcli.core.offline import translate_legacy_input
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _framework(value: Any) -> dict[str, Any]:
         return {}
     if value not in ("torch", "tf", "tf2", "tfe", "jax"):
         raise ConfigError(f"'framework' must be torch (or a legacy tf/tf2/tfe), got {value!r}.")
-    return {}
+    return {"framework": "torch"} if value == "torch" else {}
 
 
 def _observation_filter(value: Any) -> dict[str, Any]:
@@ -451,6 +452,7 @@ def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
         out = deep_merge(out, extra)
     notices += _framework_notice(config, where)
     notices += _n_step_fragment(out, where)
+    notices += translate_legacy_input(out, where)
     return Migrated(out, tuple(notices))
 
 

@@ -88,11 +88,25 @@ def load_mapping(value: str, what: str) -> dict[str, Any]:
         source = what
     if data is None:
         return {}
+    if isinstance(data, str) and "=" in data:
+        data = _key_value_pairs(data, source)
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{source} must be a mapping such as '{{\"lr\": 0.001}}', got {type(data).__name__}: {value!r}."
+            f"{source} must be a mapping, got {type(data).__name__}: {value!r}.",
+            "Write JSON/YAML ('{\"training_iteration\": 20}') or key=value pairs (training_iteration=20,lr=0.001).",
         )
     return data
+
+
+def _key_value_pairs(text: str, source: str) -> dict[str, Any]:
+    """``a=1,b/c=2`` → ``{"a": 1, "b/c": 2}``; each value read as YAML (numbers, booleans, lists)."""
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in re.split(r",\s*(?=[\w./-]+=)", text))):
+        key, sep, raw = part.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{source}: '{part}' is not key=value.", "Write pairs as key=value, separated by commas.")
+        out[key.strip()] = parse_yaml(raw, source) if raw.strip() else None
+    return out
 
 
 EXPERIMENT_KEYS = (

@@ -19,6 +19,7 @@ LATE_METRIC_PREFIXES = (
     "env_runners/agent_episode",
     "env_runners/module_episode",
     "evaluation/",
+    "rlcli/",  # rlcli's rolling return appears with the first finished episode
 )
 LATE_METRIC_GRACE = 10
 

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import searchspace
-from rlcli.core.algo_config import fit_resources, to_rllib_dict
+from rlcli.core import offline, searchspace
+from rlcli.core.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.experiment_dir import (
     find_latest_experiment,
@@ -28,6 +28,7 @@ from rlcli.core.experiment_dir import (
 )
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
+from rlcli.core.rolling_return import with_rolling_return
 from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
 from rlcli.core.summary import summarize_grid
 
@@ -64,10 +65,12 @@ def prepare(
     resolved = resolve_algorithm(spec.algorithm)
     silence_loggers(verbose)
     spec = dataclasses.replace(spec, algorithm=resolved.name)
-    if is_offline(spec):
-        check_offline_inputs(spec)
+    spec, notices = fix_inconsistent_defaults(resolved.cls, spec)
+    if offline.is_offline(spec):
+        spec, offline_notices = offline.prepare_inputs(spec)
+        notices += offline_notices
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
-    if not envs and not is_offline(spec):
+    if not envs and not offline.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
     return PreparedExperiment(
@@ -76,7 +79,7 @@ def prepare(
         envs=envs,
         request=fitted.request,
         num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs)),
-        notices=fitted.notices,
+        notices=(*notices, *fitted.notices),
     )
 
 
@@ -106,51 +109,19 @@ def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
     return dataclasses.replace(spec, name=latest)
 
 
-#: Logical CPUs a local Ray needs at least for offline algorithms: the trial plus Ray Data's
-#: read and map workers (with fewer, BC/MARWIL/CQL wait forever for a free CPU).
-OFFLINE_MIN_CPUS = 4
-
-
-def is_offline(spec: ExperimentSpec) -> bool:
-    return bool({"input", "input_"} & set(spec.config)) and offline_inputs(spec) != ["sampler"]
-
-
-def offline_inputs(spec: ExperimentSpec) -> list[str]:
-    """The data an offline experiment reads: ``input`` paths, or ``input_config.paths`` for ``dataset``."""
-    value = spec.config.get("input_", spec.config.get("input"))
-    if value == "dataset":
-        value = (spec.config.get("input_config") or {}).get("paths")
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def check_offline_inputs(spec: ExperimentSpec) -> None:
-    """Name the missing data before anything starts (RLlib would fail deep inside Ray Data)."""
-    for path in offline_inputs(spec):
-        if path == "sampler" or "://" in path:
-            continue
-        if path.startswith("d4rl."):
-            raise UsageError(
-                f"{spec.name}: offline input '{path}' is a D4RL dataset, which needs the d4rl package.",
-                "pip install d4rl (and its MuJoCo setup), or point input at local episode files.",
-            )
-        if not Path(path).expanduser().exists():
-            raise UsageError(
-                f"{spec.name}: offline input '{path}' does not exist.",
-                "Record episodes first (rlcli rollout CHECKPOINT --out FILE.parquet) and point input at them.",
-            )
-
-
 def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
-    """Give a local Ray enough logical CPUs for Ray Data when an experiment reads offline data."""
-    if options.num_cpus is not None or not any(is_offline(p.spec) for p in prepared):
+    """Give a local Ray enough logical CPUs for Ray Data when an experiment reads offline data
+    (logical CPUs only: the processes share the real cores)."""
+    if options.num_cpus is not None or options.joins_cluster:
         return options
-    cpus = max(os.cpu_count() or 1, OFFLINE_MIN_CPUS)
-    if cpus == (os.cpu_count() or 1):
+    needed = [offline.cpus_needed(p.spec, p.request.get("CPU", 1)) for p in prepared if offline.is_offline(p.spec)]
+    cpus = os.cpu_count() or 1
+    if not needed or max(needed) <= cpus:
         return options
-    notice(f"offline data is read by Ray Data workers beside the trial: starting local Ray with {cpus} logical CPUs")
-    return dataclasses.replace(options, num_cpus=cpus)
+    notice(
+        f"offline data is read by Ray Data workers beside the trial: starting local Ray with {max(needed)} logical CPUs"
+    )
+    return dataclasses.replace(options, num_cpus=max(needed))
 
 
 def init_ray(options: RayOptions) -> tuple[float, float]:
@@ -222,7 +193,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     ck = spec.checkpoint
     return tune.Tuner(
         prepared.algorithm_cls,
-        param_space=searchspace.to_tune(to_rllib_dict(spec)),
+        param_space=searchspace.to_tune(with_rolling_return(to_rllib_dict(spec))),
         tune_config=tune.TuneConfig(num_samples=spec.num_samples),
         run_config=tune.RunConfig(
             name=spec.name,

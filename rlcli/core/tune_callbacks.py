@@ -15,6 +15,7 @@ from ray import tune
 
 from rlcli.core.checkpoints import CHECKPOINT_INDEX
 from rlcli.core.metrics import flatten, number
+from rlcli.core.rolling_return import ROLLING_RETURN
 from rlcli.core.spec import ProgressRow
 from rlcli.core.stopping import unknown_stop_keys, unknown_stop_message
 
@@ -45,6 +46,7 @@ def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
             result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0
         ),
         time_s=float(result.get("time_total_s", 0.0)),
+        rolling_return=number(result.get(ROLLING_RETURN)),
     )
 
 

@@ -1,0 +1,163 @@
+"""Offline data for BC, MARWIL, CQL and IQL: where it is, what format, and what Ray needs to read it.
+
+Old ``rllib train -f`` files name their data three ways: ``input: PATH`` (JSON files written by
+the old stack's JsonWriter), ``input: dataset`` with ``input_config: {format, paths}``, or a
+``.zip`` of such JSON files. Ray 2.60 reads Parquet (rlcli's ``rollout --out``) by default and
+the old JSON with ``input_read_method: read_json`` + ``input_read_sample_batches: true``; it
+cannot read a zip. Everything here runs before Ray starts, so a missing file is one clear line
+instead of an error deep inside Ray Data."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from rlcli.core.errors import UsageError
+from rlcli.core.spec import ExperimentSpec
+
+_OLD_JSON = {"input_read_method": "read_json", "input_read_sample_batches": True}
+
+
+def translate_legacy_input(config: dict[str, Any], where: str) -> list[str]:
+    """Rewrite a legacy ``input`` (+ ``input_config``) in place to Ray 2.60's ``input_`` keys;
+    returns the notices. ``input: sampler`` (online sampling) is left alone."""
+    value = config.get("input")
+    if value is None or value == "sampler":
+        return []
+    fmt = None
+    if value == "dataset":
+        section = config.pop("input_config", None) or {}
+        value, fmt = section.get("paths"), section.get("format")
+    config.pop("input")
+    config["input_"] = value
+    paths = value if isinstance(value, list) else [value]
+    if all(isinstance(p, str) and p.startswith("d4rl.") for p in paths):
+        return [f"{where}: legacy key 'input' → 'input_' (a D4RL dataset)"]
+    if fmt == "parquet" or all(isinstance(p, str) and p.endswith(".parquet") for p in paths):
+        return [f"{where}: legacy key 'input' → 'input_' (Parquet)"]
+    config.update(_OLD_JSON)
+    return [
+        f"{where}: legacy offline input {value!r} → input_, read as old-stack SampleBatch JSON "
+        "(input_read_method: read_json, input_read_sample_batches: true)"
+    ]
+
+
+def input_paths(config: dict[str, Any]) -> list[str]:
+    """The local or remote paths an offline config reads (``[]`` for online configs)."""
+    value = config.get("input_", config.get("input"))
+    if value == "dataset":
+        value = (config.get("input_config") or {}).get("paths")
+    if value == "sampler":
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def is_offline(spec: ExperimentSpec) -> bool:
+    return bool(input_paths(spec.config))
+
+
+def anchor_inputs(config: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Relative data paths in an experiment file mean "next to this file" when they are not
+    found from the current directory, so ``tuned_examples/bc/*.yaml`` run from anywhere."""
+    key = "input_" if "input_" in config else "input"
+    value = config.get(key)
+
+    def anchored(path: Any) -> Any:
+        if not isinstance(path, str) or "://" in path or os.path.isabs(path) or Path(path).exists():
+            return path
+        candidate = base_dir / path
+        return str(candidate.resolve()) if candidate.exists() else path
+
+    if isinstance(value, str) and value not in ("sampler", "dataset"):
+        return {**config, key: anchored(value)}
+    if isinstance(value, list):
+        return {**config, key: [anchored(v) for v in value]}
+    return config
+
+
+#: Batches a local learner trains on per iteration when the file does not say (RLlib 2.60
+#: requires the key with ``num_learners=0``; the old stack had no such setting).
+DEFAULT_ITERS_PER_LEARNER = 10
+
+
+def prepare_inputs(spec: ExperimentSpec, cache_dir: Path | None = None) -> tuple[ExperimentSpec, list[str]]:
+    """Name missing data before anything starts; unpack ``.zip`` inputs (old RLlib shipped its
+    datasets zipped) into a cache once, since Ray Data cannot read them; fill in the one setting
+    RLlib 2.60 requires of a local learner. Returns the spec and notices."""
+    notices = []
+    if not spec.config.get("num_learners") and "dataset_num_iters_per_learner" not in spec.config:
+        spec = dataclasses.replace(
+            spec, config={**spec.config, "dataset_num_iters_per_learner": DEFAULT_ITERS_PER_LEARNER}
+        )
+        notices.append(
+            f"{spec.name}: dataset_num_iters_per_learner={DEFAULT_ITERS_PER_LEARNER} "
+            "(batches per iteration; RLlib 2.60 needs it with a local learner)"
+        )
+    out = []
+    for path in input_paths(spec.config):
+        if "://" in path:
+            out.append(path)
+            continue
+        if path.startswith("d4rl."):
+            raise UsageError(
+                f"{spec.name}: offline input '{path}' is a D4RL dataset, which needs the d4rl package.",
+                "pip install d4rl (and its MuJoCo setup), or point input at local episode files.",
+            )
+        local = Path(path).expanduser()
+        if not local.exists():
+            raise UsageError(
+                f"{spec.name}: offline input '{path}' does not exist.",
+                "Record episodes first (rlcli rollout CHECKPOINT --out FILE.parquet) and point input at them.",
+            )
+        out.append(str(_unzipped(local, cache_dir)) if local.suffix == ".zip" else str(local))
+    if not out:
+        return spec, notices
+    key = "input_" if "input_" in spec.config else "input"
+    value = out if isinstance(spec.config.get(key), list) else out[0]
+    return dataclasses.replace(spec, config={**spec.config, key: value}), notices
+
+
+def _unzipped(archive: Path, cache_dir: Path | None) -> Path:
+    """The archive's JSON files in ``~/.cache/rlcli/offline/<digest>/`` (extracted once, into a
+    temp dir renamed into place, so an interrupted extraction never leaves half a dataset)."""
+    stat = archive.stat()
+    digest = hashlib.sha1(f"{archive.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    root = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rlcli" / "offline"
+    target = root / f"{archive.stem}-{digest}"
+    if target.is_dir():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.infolist():
+                name = Path(member.filename)
+                if member.is_dir() or name.is_absolute() or ".." in name.parts:
+                    continue  # never write outside the cache directory
+                dest = staging / name.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(member) as src, open(dest, "wb") as dst:
+                    dst.write(src.read())
+        os.replace(staging, target)
+    except zipfile.BadZipFile:
+        raise UsageError(f"Offline input '{archive}' is not a readable zip file.", "Check the file.") from None
+    except OSError as exc:
+        if target.is_dir():  # another run extracted it meanwhile
+            return target
+        raise UsageError(f"Could not unpack '{archive}': {exc}.", "Check disk space and permissions.") from None
+    return target
+
+
+def cpus_needed(spec: ExperimentSpec, trial_cpus: float) -> int:
+    """Logical CPUs one offline trial needs on a local Ray: its own request (trainer, learners,
+    evaluation env runners), RLlib's OfflinePreLearner map workers (``max(2, num_learners)``),
+    and one for Ray Data's read tasks. With fewer, the read tasks wait forever for a CPU."""
+    learners = spec.config.get("num_learners", 0)
+    map_workers = max(2, learners if isinstance(learners, int) else 0)
+    return int(-(-trial_cpus // 1)) + map_workers + 1
