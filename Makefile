@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install test demo bench lint format clean
+.PHONY: install test demo bench tuned lint format clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+# Each tuned example to its target; writes tuned_examples/RESULTS.md (EXAMPLES="a b" for some).
+tuned: install
+	$(BIN)/python benchmarks/tuned.py $(EXAMPLES)
 
 lint: install
 	$(BIN)/ruff check rlcli tests benchmarks
