@@ -89,7 +89,14 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     "--max-failures",
     type=click.IntRange(min=-1),
     metavar="N",
-    help="Restart an errored trial from its checkpoint up to N times.",
+    help="Restart an errored trial from its checkpoint up to N times (-1: always).",
+)
+@click.option(
+    "--restart-failed-env-runners/--no-restart-failed-env-runners",
+    default=None,
+    help="Recover from env crashes inside the trial: re-create and reset an env that raises "
+    "(its episode is dropped) and restart a dead env-runner actor (RLlib's fault_tolerance). "
+    "Without it an env error fails the trial, and --max-failures decides.",
 )
 @ray_options
 @click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
@@ -112,6 +119,7 @@ def train(
     num_samples: int | None,
     seed: int | None,
     max_failures: int | None,
+    restart_failed_env_runners: bool | None,
     ray_address: str | None,
     ray_num_cpus: int | None,
     ray_num_gpus: int | None,
@@ -153,6 +161,7 @@ def train(
         num_samples=num_samples,
         seed=seed,
         max_failures=max_failures,
+        restart_failed_env_runners=restart_failed_env_runners,
         overrides=overrides,
     )
     if resume:

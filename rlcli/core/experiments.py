@@ -43,6 +43,7 @@ class TrainInputs:
     num_samples: int | None = None
     seed: int | None = None
     max_failures: int | None = None
+    restart_failed_env_runners: bool | None = None
     overrides: tuple[str, ...] = ()
 
 
@@ -89,7 +90,24 @@ def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
         config["env_config"] = load_mapping(inputs.env_config, "--env-config")
     if inputs.seed is not None:
         config["seed"] = inputs.seed
+    if inputs.restart_failed_env_runners is not None:
+        config.update(fault_tolerance_config(inputs.restart_failed_env_runners))
     return {k: v for k, v in exp.items() if v is not None}, config
+
+
+#: Seconds before RLlib restarts a dead env-runner actor when asked to (its default is 60 s).
+RESTART_DELAY_S = 5.0
+
+
+def fault_tolerance_config(restart: bool) -> dict[str, Any]:
+    """RLlib's fault-tolerance keys behind ``--[no-]restart-failed-env-runners``."""
+    if not restart:
+        return {"restart_failed_env_runners": False, "restart_failed_sub_environments": False}
+    return {
+        "restart_failed_env_runners": True,
+        "restart_failed_sub_environments": True,
+        "delay_between_env_runner_restarts_s": RESTART_DELAY_S,
+    }
 
 
 def _translated(mapping: Any, where: str, notices: list[str]) -> dict[str, Any]:
@@ -150,6 +168,7 @@ def _build_one(
         num_samples=_int(exp.get("num_samples", 1), "num_samples", minimum=1),
         max_failures=_int(exp.get("max_failures", 0), "max_failures", minimum=-1),
         source=source,
+        auto_named=not (inputs.name or name),
     )
     return spec, notices
 

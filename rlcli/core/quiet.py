@@ -32,5 +32,8 @@ def quiet_ray(options: RayOptions) -> None:
 def silence_loggers(verbose: bool) -> None:
     """Ray's loggers to ERROR (again after RLlib's import, which resets ``ray.rllib``'s level)."""
     level = logging.INFO if verbose else logging.ERROR
-    for name in ("ray", "ray.rllib", "ray.tune", "ray.train", "ray.air", "ray.data"):
+    for name in ("ray", "ray.rllib", "ray.train", "ray.data"):
         logging.getLogger(name).setLevel(level)
+    # Tune logs an errored trial's whole traceback; rlcli reports it in one line naming error.txt.
+    for name in ("ray.tune", "ray.air"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)

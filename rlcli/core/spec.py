@@ -41,6 +41,8 @@ class ExperimentSpec:
     num_samples: int = 1
     max_failures: int = 0
     source: str = "command line"
+    #: The name was made up (ALGO_ENV_TIMESTAMP), so a clash may pick another.
+    auto_named: bool = False
 
     @property
     def path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,16 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
     )
 
 
+_EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Interrupt)\b(?:\(.*?\))?: \S")
+
+
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return (text[-1] if text else type(error).__name__)[:300]
+    """The most telling line of a trial's error: the last ``SomeError: message`` in the chain
+    (RLlib re-raises env crashes as a bare ``RuntimeError``), else the last line."""
+    text = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    with_message = [line for line in text if _EXCEPTION_LINE.match(line)]
+    line = with_message[-1] if with_message else (text[-1] if text else type(error).__name__)
+    return line[:300]
 
 
 def summarize_grid(grid: Any, spec: ExperimentSpec) -> tuple[TrialSummary, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from rlcli.core.experiment_dir import (
     unfinished_trials,
     write_spec_file,
 )
+from rlcli.core.experiment_lock import claimed
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
 from rlcli.core.rolling_return import with_rolling_return
@@ -83,8 +85,13 @@ def prepare(
     )
 
 
+#: Free space a storage path needs before training starts (checkpoints and results are written
+#: for hours; a full disk mid-run loses the newest checkpoint). ``RLCLI_MIN_FREE_MB`` changes it.
+DEFAULT_MIN_FREE_MB = 200
+
+
 def check_storage(path: str) -> None:
-    """Fail before training when results could not be written."""
+    """Fail before training when results could not be written: unwritable or (nearly) full."""
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".rlcli-write-test-"):
@@ -94,6 +101,16 @@ def check_storage(path: str) -> None:
             f"Storage path '{path}' is not writable: {exc.strerror or exc}.",
             "Pass --storage-path DIR (or set RLCLI_STORAGE_PATH) to a writable directory.",
         ) from None
+    try:
+        needed = float(os.environ.get("RLCLI_MIN_FREE_MB", DEFAULT_MIN_FREE_MB))
+    except ValueError:
+        raise UsageError("RLCLI_MIN_FREE_MB must be a number of megabytes.", "E.g. RLCLI_MIN_FREE_MB=500.") from None
+    free = shutil.disk_usage(path).free / 2**20
+    if free < needed:
+        raise UsageError(
+            f"Storage path '{path}' has only {free:,.0f} MB free; rlcli wants at least {needed:,.0f} MB.",
+            "Free some space or pass --storage-path on another disk (RLCLI_MIN_FREE_MB sets the minimum).",
+        )
 
 
 def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
@@ -254,8 +271,10 @@ def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) ->
     """Run prepared experiments one after another on the already-started Ray."""
     results = []
     for item in prepared:
-        sink.experiment_started(item.spec.name, str(item.spec.path), item.num_trials, request.resume)
-        result = run_experiment(item, request, sink)
+        with claimed(item.spec, auto_named=item.spec.auto_named and not request.resume) as spec:
+            item = dataclasses.replace(item, spec=spec)
+            sink.experiment_started(spec.name, str(spec.path), item.num_trials, request.resume)
+            result = run_experiment(item, request, sink)
         results.append(result)
         sink.experiment_finished(result)
         if result.interrupted:

@@ -1,0 +1,92 @@
+"""One writer per experiment directory: two ``rlcli train`` runs into the same storage never
+write the same experiment.
+
+A run claims ``<storage>/<name>/.rlcli-lock`` with an exclusive create and holds it while Tune
+writes. A second run that asks for the same name by hand gets a one-line error; one whose name
+was made up (``ALGO_ENV_TIMESTAMP``, equal when two runs start in the same second) takes the
+next free ``_2``, ``_3``, ... A lock left by a killed run (its process is gone) is taken over, so
+``--resume`` after SIGKILL works."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rlcli.core.errors import UsageError
+from rlcli.core.experiment_dir import has_experiment_state
+from rlcli.core.spec import ExperimentSpec
+
+LOCK_FILE = ".rlcli-lock"
+
+
+class ExperimentBusy(UsageError):
+    """Another live rlcli process holds the experiment."""
+
+
+def _holder(lock: Path) -> tuple[int, str] | None:
+    try:
+        pid, _, host = lock.read_text(encoding="utf-8").strip().partition(" ")
+        return int(pid), host
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _try_claim(exp_dir: Path) -> bool:
+    """Create the lock; False when a live process (here or on another host) holds it."""
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    lock = exp_dir / LOCK_FILE
+    me = f"{os.getpid()} {socket.gethostname()}"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _holder(lock)
+            if holder is not None:
+                pid, host = holder
+                if host != socket.gethostname() or (pid != os.getpid() and _alive(pid)):
+                    return False
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(me)
+        return True
+    return False
+
+
+@contextmanager
+def claimed(spec: ExperimentSpec, auto_named: bool) -> Iterator[ExperimentSpec]:
+    """Hold the experiment's lock while training; yields the spec (renamed when its made-up
+    name was taken by a concurrent run)."""
+    candidate, n = spec, 1
+    while True:
+        if _try_claim(candidate.path):
+            if not (auto_named and has_experiment_state(candidate.path)):
+                break
+            (candidate.path / LOCK_FILE).unlink(missing_ok=True)  # an older run's: take the next name
+        elif not auto_named or n >= 100:
+            holder = _holder(candidate.path / LOCK_FILE)
+            who = f"process {holder[0]} on {holder[1]}" if holder else "another rlcli run"
+            raise ExperimentBusy(
+                f"Experiment '{candidate.name}' in {candidate.storage_path} is being written by {who}.",
+                "Wait for it to finish, or pass --name NEW_NAME.",
+            )
+        n += 1
+        candidate = dataclasses.replace(spec, name=f"{spec.name}_{n}")
+    try:
+        yield candidate
+    finally:
+        (candidate.path / LOCK_FILE).unlink(missing_ok=True)
