@@ -32,11 +32,8 @@ from rlcli.core.metrics import flatten, iter_result_rows, number  # noqa: E402
 RESULTS_JSON = ROOT / "tuned_examples" / "results.json"
 RESULTS_MD = ROOT / "tuned_examples" / "RESULTS.md"
 _TARGET = re.compile(r"^\s*(\S+)\s*(>=|<=)\s*(-?[\d.eE+]+)")
-_STEP_KEYS = (
-    "num_env_steps_sampled_lifetime",
-    "env_runners/num_env_steps_sampled_lifetime",
-    "learners/__all_modules__/num_env_steps_trained_lifetime",
-)
+_SAMPLED = ("num_env_steps_sampled_lifetime", "env_runners/num_env_steps_sampled_lifetime")
+_TRAINED = "learners/__all_modules__/num_env_steps_trained_lifetime"
 
 
 def parse_target(text: str) -> tuple[str, str, float]:
@@ -46,12 +43,14 @@ def parse_target(text: str) -> tuple[str, str, float]:
     return match.group(1), match.group(2), float(match.group(3))
 
 
-def env_steps(row: dict) -> tuple[int, str]:
-    """Env steps sampled (online) or trained on from data (offline), and which it is."""
-    for key in _STEP_KEYS:
+def env_steps(row: dict, offline: bool) -> tuple[int, str]:
+    """Env steps sampled (online) or transitions trained on from the data (offline)."""
+    if offline:
+        return int(number(row.get(_TRAINED)) or 0), "trained"
+    for key in _SAMPLED:
         value = number(row.get(key))
         if value:
-            return int(value), "trained" if "trained" in key else "sampled"
+            return int(value), "sampled"
     return 0, "sampled"
 
 
@@ -83,7 +82,8 @@ def measure(example: Example, storage: Path) -> dict:
         if hit is None and better(value, target):
             hit = flat
     at = hit or last
-    steps, kind = env_steps(at)
+    offline = at.get("config/input") not in (None, "sampler")
+    steps, kind = env_steps(at, offline)
     row |= {
         "reached": hit is not None,
         "best": None if best is None else round(best, 2),
@@ -102,7 +102,8 @@ def render(rows: dict[str, dict]) -> str:
         "Written by `make tuned` (`benchmarks/tuned.py`): each file in `tuned_examples/` run with",
         "`rlcli train -f FILE` in its own process. *env steps* and *train time* are at the first result",
         "that met the target (or at the end when none did); *wall* is the whole process (Python start,",
-        "Ray start, trial start-up, shutdown). Offline examples count the env steps trained on from data.",
+        "Ray start, trial start-up, shutdown). Offline examples count the transitions trained on from",
+        "their dataset (with repeats), marked *(data)*.",
         "",
         "| example | algorithm | env | target | reached | best | env steps | train time | wall | measured on |",
         "|---|---|---|---|---|---|---|---|---|---|",

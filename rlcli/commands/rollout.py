@@ -96,6 +96,8 @@ def rollout(
 
     if episodes and steps:
         raise UsageError("--episodes and --steps exclude each other.", "Pass one of them.")
+    if out and Path(out).suffix.lower() != ".parquet":
+        raise UsageError(f"--out '{out}': rollouts are written as Parquet.", "Name the file *.parquet.")
     console = Console(quiet=quiet or as_json)
     ref = locate(path, Selection(which=which, metric=metric, mode=mode))
     detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""

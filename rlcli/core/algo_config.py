@@ -89,6 +89,8 @@ def check_keys(algorithm: str, default: Any, config: dict[str, Any]) -> None:
                 f"Unknown config key '{key}' for {algorithm}.",
                 did_you_mean(key, accepted) or "See the algorithm's AlgorithmConfig for valid keys.",
             )
+    for key, value in config.items():
+        _check_type(algorithm, key, getattr(default, key, None), value)
     model = config.get("model_config")
     if isinstance(model, dict):
         defaults = default._model_config if isinstance(default._model_config, dict) else {}
@@ -96,6 +98,29 @@ def check_keys(algorithm: str, default: Any, config: dict[str, Any]) -> None:
         for key in model:
             if key not in valid:
                 raise ConfigError(f"Unknown model_config key '{key}'.", did_you_mean(key, valid))
+
+
+#: Counts (batch sizes, runners, epochs, ...) at or past this are typos: 2**31.
+_MAX_COUNT = 2**31
+
+
+def _check_type(algorithm: str, key: str, default: Any, value: Any) -> None:
+    """Typos RLlib would store and fail on mid-run, or never: a string where its default is a
+    number or a flag (``num_epochs=abc``), a count no machine could run (``train_batch_size=1e30``)."""
+    is_count = isinstance(default, int) and not isinstance(default, bool)
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if is_count and is_number and not abs(value) < _MAX_COUNT:  # also NaN and inf
+        raise ConfigError(
+            f"'{key}' for {algorithm} is {value:g}, far beyond anything that could run.",
+            f"Use a count below {_MAX_COUNT:,}.",
+        )
+    if not isinstance(value, str) or value == "auto":  # e.g. evaluation_duration: auto
+        return
+    if isinstance(default, bool):
+        raise ConfigError(f"'{key}' for {algorithm} must be true or false, got {value!r}.", f"Write e.g. {key}=true.")
+    if isinstance(default, (int, float)):
+        hint = f"Write e.g. {key}={default!r}" + (" (YAML reads 1e30 as text; write 1.0e+30)." if "e" in value else ".")
+        raise ConfigError(f"'{key}' for {algorithm} must be a number, got {value!r}.", hint)
 
 
 def build_config(cls: Any, spec: ExperimentSpec, config: dict[str, Any] | None = None) -> Any:

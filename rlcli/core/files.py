@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rlcli.core.errors import UsageError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -19,8 +21,14 @@ def _umask() -> int:
 def atomic_path(target: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temp path beside ``target``; on success it replaces ``target`` (normal file
     permissions), on any failure it is removed and ``target`` is left untouched."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write '{target}': {exc.strerror or exc} ({exc.filename or target.parent}).",
+            "Pick a path in a writable directory.",
+        ) from None
     os.close(fd)
     try:
         yield Path(tmp)

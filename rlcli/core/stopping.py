@@ -4,6 +4,7 @@ training forever (Tune only logs one warning for an unknown key)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +41,9 @@ def normalize_stop(stop: Mapping[str, Any] | None) -> StopCriteria:
         new, notice = migrate_metric(key)
         if notice:
             notices.append(f"stop: {notice}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(
-                f"stop criterion '{key}' must be a number, got {value!r}.",
+                f"stop criterion '{key}' must be a finite number, got {value!r}.",
                 "Write e.g. --stop '{\"training_iteration\": 10}'.",
             )
         criteria[new] = value

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import shutil
 import signal
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +62,11 @@ def planned_resources(options: RayOptions) -> tuple[float, float]:
         return float(cpus), 0.0
 
 
+#: More trials than this is a typo (``--num-samples 1000000000000``), not a search: Tune would
+#: spend its time generating trial objects and directories.
+MAX_TRIALS = 10_000
+
+
 def prepare(
     spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = False, local: bool = True
 ) -> PreparedExperiment:
@@ -75,12 +82,19 @@ def prepare(
     if not envs and not offline.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+    num_trials = searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs))
+    if num_trials > MAX_TRIALS:
+        raise UsageError(
+            f"{spec.name}: {num_trials:,} trials requested (num_samples x grid x envs); "
+            f"rlcli runs at most {MAX_TRIALS:,}.",
+            "Lower --num-samples or the grid, or split the search into several experiments.",
+        )
     return PreparedExperiment(
         spec=fitted.spec,
         algorithm_cls=resolved.cls,
         envs=envs,
         request=fitted.request,
-        num_trials=searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs)),
+        num_trials=num_trials,
         notices=(*notices, *fitted.notices),
     )
 
@@ -141,6 +155,27 @@ def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment],
     return dataclasses.replace(options, num_cpus=max(needed))
 
 
+#: Seconds to wait for a TCP connection to --ray-address (Ray itself retries for minutes).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def check_reachable(address: str) -> None:
+    """Fail in seconds when nothing listens at ``host:port`` (``auto`` and bare names are left
+    to Ray, which finds the cluster by itself)."""
+    match = re.fullmatch(r"(?:ray://)?\[?([\w.:-]+?)\]?:(\d+)", address.strip())
+    if not match:
+        return
+    host, port = match.group(1), int(match.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise RlcliError(
+            f"Could not reach a Ray cluster at '{address}': {exc.strerror or exc}.",
+            "Check --ray-address (the head node's GCS address, e.g. 10.0.0.5:6379) and that the cluster is up.",
+        ) from None
+
+
 def init_ray(options: RayOptions) -> tuple[float, float]:
     """Start a fresh local Ray (default) or join ``--ray-address``; returns its CPUs and GPUs."""
     import ray
@@ -150,6 +185,8 @@ def init_ray(options: RayOptions) -> tuple[float, float]:
         "log_to_driver": options.verbose,
         "logging_level": logging.INFO if options.verbose else logging.ERROR,
     }
+    if options.joins_cluster:
+        check_reachable(options.address or "")
     try:
         if options.joins_cluster:
             ray.init(address=options.address, **kwargs)

@@ -88,7 +88,7 @@ def test_several_experiments_in_files(tmp_path):
         (dict(env="CartPole-v1"), "No algorithm"),
         (dict(run="PPO", env="CartPole-v1", overrides=("checkpoint_freq=-1",)), "checkpoint_freq must be >= 0"),
         (dict(run="PPO", env="CartPole-v1", overrides=("num_samples=zero",)), "num_samples must be an integer"),
-        (dict(run="PPO", env="CartPole-v1", stop='{"training_iteration": "x"}'), "must be a number"),
+        (dict(run="PPO", env="CartPole-v1", stop='{"training_iteration": "x"}'), "must be a finite number"),
         (dict(run="PPO", env="CartPole-v1", overrides=("lr={uniform: [1]}",)), "uniform"),
     ],
 )

@@ -19,7 +19,7 @@ def test_nested_and_legacy_criteria_are_flattened_and_translated():
 
 
 def test_non_numeric_criterion_is_an_error():
-    with pytest.raises(ConfigError, match="must be a number"):
+    with pytest.raises(ConfigError, match="must be a finite number"):
         normalize_stop({"training_iteration": "ten"})
 
 

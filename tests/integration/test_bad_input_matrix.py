@@ -1,0 +1,167 @@
+"""Bad input across every command, through the installed ``rlcli`` in a subprocess: each case
+ends in exactly one ``Error: ...`` line naming the problem, exit 2 for usage errors and 1 for
+runtime failures, no traceback, within seconds, and nothing the user made is touched."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from helpers import TINY_PPO, run_rlcli, storage_env, trial_dirs
+
+pytestmark = pytest.mark.integration
+SECONDS = 30  # generous for a loaded 2-core CI machine; most cases take 0.3 s, those importing Ray ~5 s
+REPO = Path(__file__).resolve().parents[2]
+
+FILES = {
+    "empty.yaml": "",
+    "good.yaml": "exp:\n  run: PPO\n  env: CartPole-v1\n",
+    "tag.yaml": 'exp: !!python/object/apply:os.system ["echo pwned"]\n',
+    "list.yaml": "- a\n- b\n",
+    "norun.yaml": "exp:\n  env: CartPole-v1\n",
+    "a2c.yaml": "exp:\n  run: A2C\n  env: CartPole-v1\n",
+    "config-list.yaml": "exp:\n  run: PPO\n  env: CartPole-v1\n  config: [1, 2]\n",
+    "broken.yaml": "exp: {run: PPO, env: CartPole-v1\n",
+    "offline.yaml": "exp:\n  run: BC\n  env: CartPole-v1\n  config:\n    input_: /nonexistent/episodes.parquet\n",
+}
+
+TRAIN = ("train", "--run", "PPO", "--env", "CartPole-v1")
+DRY = (*TRAIN, "--dry-run")
+
+# (id, args, exit code, text the error line must contain). CK = a real checkpoint, EXP = a real
+# experiment dir, BADCK = a checkpoint with damaged files; paths are relative to the workspace.
+CASES = [
+    # train: values, names, files
+    ("config-malformed-json", (*DRY, "--config", '{"lr": 0.1'), 2, "--config"),
+    ("config-not-mapping", (*DRY, "--config", "[1, 2]"), 2, "must be a mapping"),
+    ("stop-not-number", (*DRY, "--stop", "training_iteration=abc"), 2, "must be a finite number"),
+    ("stop-infinite", (*DRY, "--stop", "training_iteration=1e400"), 2, "finite"),
+    ("override-no-equals", (*DRY, "lr0.001"), 2, "has no '='"),
+    ("unknown-algorithm", ("train", "--run", "PPOO", "--env", "CartPole-v1", "--dry-run"), 2, "Did you mean 'PPO'"),
+    ("removed-algorithm-flag", ("train", "--run", "A3C", "--env", "CartPole-v1", "--dry-run"), 2, "no longer ships"),
+    ("unknown-env", ("train", "--run", "PPO", "--env", "CartPol-v1", "--dry-run"), 2, "CartPole-v1"),
+    ("env-module-missing", ("train", "--run", "PPO", "--env", "no_such_mod:Env", "--dry-run"), 2, "no_such_mod"),
+    ("unknown-config-key", (*DRY, "lrr=0.1"), 2, "Did you mean 'lr'"),
+    ("wrong-type-number", (*DRY, "num_epochs=abc"), 2, "must be a number"),
+    ("wrong-type-flag", (*DRY, "use_gae=maybe"), 2, "true or false"),
+    ("wrong-type-lr", (*DRY, "lr=abc"), 2, "lr"),
+    ("negative-batch", (*DRY, "train_batch_size=-5"), 2, "train_batch_size"),
+    ("huge-batch", (*DRY, "train_batch_size=1e30"), 2, "far beyond"),
+    ("huge-num-samples", (*DRY, "--num-samples", "1000000000000"), 2, "trials requested"),
+    ("bad-grid-search", (*DRY, "lr={grid_search: 1}"), 2, "grid_search"),
+    ("bad-int-option", (*TRAIN, "--checkpoint-freq", "x"), 2, "--checkpoint-freq"),
+    ("negative-option", (*TRAIN, "--max-failures", "-5"), 2, "--max-failures"),
+    ("env-config-list", (*DRY, "--env-config", "[1,2]"), 2, "--env-config"),
+    ("verbose-and-quiet", (*DRY, "-v", "-q"), 2, "contradict"),
+    ("dry-run-with-cluster", (*DRY, "--ray-address", "auto"), 2, "--dry-run"),
+    ("file-missing", ("train", "-f", "missing.yaml"), 2, "does not exist"),
+    ("file-empty", ("train", "-f", "empty.yaml"), 2, "expected one or more experiments"),
+    ("file-is-dir", ("train", "-f", "emptydir"), 2, "is a directory"),
+    ("file-binary", ("train", "-f", "binary.yaml"), 2, "not UTF-8"),
+    ("file-python-tag", ("train", "-f", "tag.yaml"), 2, "no Python tags"),
+    ("file-a-list", ("train", "-f", "list.yaml"), 2, "expected one or more experiments"),
+    ("file-no-run", ("train", "-f", "norun.yaml"), 2, "No algorithm"),
+    ("file-removed-algorithm", ("train", "-f", "a2c.yaml"), 2, "Use PPO instead"),
+    ("file-config-list", ("train", "-f", "config-list.yaml"), 2, "must be a mapping"),
+    ("file-broken-yaml", ("train", "-f", "broken.yaml"), 2, "line 2"),
+    ("file-offline-data-missing", ("train", "-f", "offline.yaml", "--dry-run"), 2, "does not exist"),
+    # train: runs, storage, cluster
+    ("resume-nothing", (*TRAIN, "--resume", "--name", "nothing", "stop.training_iteration=1"), 2, "Nothing to resume"),
+    ("name-exists", (*TRAIN, "--name", "exp", "stop.training_iteration=1", *TINY_PPO), 2, "already exists"),
+    ("storage-unwritable", (*TRAIN, "--storage-path", "/proc/rlcli", "stop.training_iteration=1"), 2, "not writable"),
+    ("storage-is-a-file", (*TRAIN, "--storage-path", "empty.yaml", "stop.training_iteration=1"), 2, "not writable"),
+    ("cluster-unreachable", (*TRAIN, "--ray-address", "127.0.0.1:9", "stop.training_iteration=1"), 1, "reach"),
+    # rollout
+    ("rollout-missing", ("rollout", "missing_dir"), 2, "does not exist"),
+    ("rollout-empty-dir", ("rollout", "emptydir"), 2, "not a checkpoint"),
+    ("rollout-damaged-checkpoint", ("rollout", "BADCK"), 2, "is corrupted"),
+    ("rollout-other-env", ("rollout", "CK", "--env", "Pendulum-v1"), 2, "observations of shape"),
+    ("rollout-other-algorithm", ("rollout", "CK", "--run", "DQN"), 2, "trained with PPO"),
+    ("rollout-zero-episodes", ("rollout", "CK", "--episodes", "0"), 2, "--episodes"),
+    ("rollout-steps-and-episodes", ("rollout", "CK", "--steps", "10", "--episodes", "5"), 2, "exclude each other"),
+    ("rollout-out-no-dir", ("rollout", "CK", "--out", "nodir/x.parquet"), 2, "does not exist"),
+    ("rollout-out-not-parquet", ("rollout", "CK", "--out", "x.csv"), 2, "Parquet"),
+    ("rollout-env-config-broken", ("rollout", "CK", "--env-config", "{bad"), 2, "--env-config"),
+    ("rollout-bad-choice", ("rollout", "CK", "--which", "worst"), 2, "--which"),
+    # analyze
+    ("analyze-missing", ("analyze", "best-checkpoint", "missing"), 2, "not a directory"),
+    ("analyze-empty-dir", ("analyze", "best-checkpoint", "emptydir"), 2, "No Tune trials"),
+    ("analyze-a-file", ("analyze", "trials", "empty.yaml"), 2, "not a directory"),
+    ("analyze-unknown-metric", ("analyze", "best-checkpoint", "EXP", "--metric", "nope/metric"), 2, "nope/metric"),
+    ("analyze-bad-format", ("analyze", "export", "EXP", "--format", "xml"), 2, "--format"),
+    ("analyze-export-under-a-file", ("analyze", "export", "EXP", "--output", "empty.yaml/x.csv"), 2, "Cannot write"),
+    ("migrate-output-under-a-file", ("migrate", "good.yaml", "-o", "empty.yaml/x.yaml"), 2, "Cannot write"),
+    ("analyze-plot-bad-suffix", ("analyze", "plot", "EXP", "--out", "x.xyz"), 2, ".xyz"),
+    ("analyze-bad-threshold", ("analyze", "compare", "EXP", "--threshold", "abc"), 2, "--threshold"),
+    ("analyze-bad-mode", ("analyze", "best-config", "EXP", "--mode", "sideways"), 2, "--mode"),
+    # migrate, examples, the CLI itself
+    ("migrate-missing", ("migrate", "missing.yaml"), 2, "not a file"),
+    ("migrate-removed-algorithm", ("migrate", "a2c.yaml"), 2, "no longer ships"),
+    ("migrate-python-tag", ("migrate", "tag.yaml"), 2, "no Python tags"),
+    ("examples-show-unknown", ("examples", "show", "nope"), 2, "No tuned example named 'nope'"),
+    ("examples-run-unknown", ("examples", "run", "nope"), 2, "No tuned example named 'nope'"),
+    ("unknown-command", ("nosuchcommand",), 2, "No such command"),
+]
+
+
+def _digest(root: Path) -> str:
+    """Every file under ``root`` with its size and content hash: proof nothing was touched."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(f"{path.relative_to(root)}:{path.stat().st_size}:".encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def workspace(rlcli_exe, tmp_path_factory) -> Path:
+    """Bad files, an empty dir, a real tiny experiment with a checkpoint, and a damaged copy of it."""
+    root = tmp_path_factory.mktemp("bad-input")
+    for name, text in FILES.items():
+        (root / name).write_text(text)
+    (root / "binary.yaml").write_bytes(b"\x00\xff\xfe garbage")
+    (root / "emptydir").mkdir()
+    proc = run_rlcli(rlcli_exe, *TRAIN, "--name", "exp", "stop.training_iteration=1", *TINY_PPO, env=storage_env(root))
+    assert proc.returncode == 0, proc.stderr
+    (trial,) = trial_dirs(root / "exp")
+    checkpoint = sorted(trial.glob("checkpoint_*"))[-1]
+    (root / "CK").symlink_to(checkpoint)
+    damaged = root / "BADCK"
+    shutil.copytree(checkpoint, damaged)
+    for state in damaged.rglob("*.pkl"):  # every pickled state cut in half, as a full disk leaves it
+        state.write_bytes(state.read_bytes()[: state.stat().st_size // 2])
+    (root / "EXP").symlink_to(root / "exp")
+    return root
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_error_line(rlcli_exe, workspace, case):
+    _, args, code, needle = case
+    before = _digest(workspace / "exp")
+    env = storage_env(workspace)
+    start = time.monotonic()
+    proc = run_rlcli(rlcli_exe, *args, env=env, timeout=120, cwd=workspace)
+    elapsed = time.monotonic() - start
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == code, proc.stderr[-2000:]
+    assert lines and lines[-1].startswith("Error: "), proc.stderr[-2000:]
+    assert sum(line.startswith("Error: ") for line in lines) == 1, proc.stderr
+    assert needle in lines[-1], lines[-1]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert elapsed < SECONDS, f"took {elapsed:.1f} s"
+    assert _digest(workspace / "exp") == before  # the user's experiment is untouched
+
+
+def test_the_matrix_is_at_least_forty_cases_over_every_command():
+    assert len(CASES) >= 40
+    assert {c[1][0] for c in CASES} >= {"train", "rollout", "analyze", "migrate", "examples"}
+
+
+def test_rlcli_debug_shows_the_traceback(rlcli_exe, workspace):
+    env = dict(storage_env(workspace), RLCLI_DEBUG="1")
+    proc = run_rlcli(rlcli_exe, "rollout", "BADCK", env=env, timeout=120, cwd=workspace)
+    assert proc.returncode == 2 and "Traceback" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("Error: ")
