@@ -165,3 +165,46 @@ def test_rlcli_debug_shows_the_traceback(rlcli_exe, workspace):
     proc = run_rlcli(rlcli_exe, "rollout", "BADCK", env=env, timeout=120, cwd=workspace)
     assert proc.returncode == 2 and "Traceback" in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("Error: ")
+
+
+class _Payload:
+    """Unpickling this creates the file named in ``path``: proof that something unpickled it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_analyze_never_unpickles(rlcli_exe, workspace, tmp_path):
+    import pickle
+
+    exp = tmp_path / "exp"
+    shutil.copytree(workspace / "exp", exp)
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps(_Payload(marker))
+    pickle.loads(pickle.dumps(_Payload(tmp_path / "control")))  # the payload works when unpickled
+    assert (tmp_path / "control").exists()
+    for pkl in exp.rglob("*.pkl"):  # tuner.pkl, params.pkl, every checkpoint's state
+        pkl.write_bytes(evil)
+    env = storage_env(tmp_path)
+    for args in (("best-checkpoint", str(exp)), ("trials", str(exp)), ("best-config", str(exp))):
+        proc = run_rlcli(rlcli_exe, "analyze", *args, env=env, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    proc = run_rlcli(rlcli_exe, "analyze", "export", str(exp), "--output", str(tmp_path / "rows.csv"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+
+
+def test_no_eval_exec_or_unsafe_yaml_in_the_package():
+    import re
+
+    sources = {p: p.read_text() for p in (REPO / "rlcli").rglob("*.py")}
+    for path, text in sources.items():
+        assert not re.search(r"(?<![\w.])(eval|exec)\(", text), path
+        assert not re.search(r"yaml\.(unsafe_load|full_load)\(|yaml\.load\((?![^)]*SafeLoader)", text), path
+    analysis = ("analysis.py", "tune_state.py", "rowscan.py", "curves.py", "export.py", "best_config.py")
+    for path, text in sources.items():
+        if path.name in analysis:
+            assert not re.search(r"\b(pickle|cloudpickle)\.loads?\(", text), path
