@@ -95,7 +95,7 @@ def measure(example: Example, storage: Path) -> dict:
     return row
 
 
-def render(rows: dict[str, dict]) -> str:
+def render(rows: dict[str, dict], examples: list[Example]) -> str:
     lines = [
         "# Tuned examples: measured",
         "",
@@ -108,8 +108,12 @@ def render(rows: dict[str, dict]) -> str:
         "| example | algorithm | env | target | reached | best | env steps | train time | wall | measured on |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in sorted(rows):
-        r = rows[name]
+    for example in sorted(examples, key=lambda e: e.name):
+        if example.name not in rows:
+            cells = [f"`{example.name}`", example.algorithm, example.env, f"`{example.target}`", "not run yet"]
+            lines.append("| " + " | ".join(cells + ["-"] * 5) + " |")
+            continue
+        name, r = example.name, rows[example.name]
         steps = "-" if r.get("env_steps") is None else f"{r['env_steps']:,}"
         if r.get("steps_kind") == "trained":
             steps += " (data)"
@@ -151,7 +155,7 @@ def main(names: list[str]) -> int:
             failed += not row["reached"]
             print(json.dumps(row), flush=True)
             _write_atomically(RESULTS_JSON, json.dumps(rows, indent=1, sort_keys=True) + "\n")
-            _write_atomically(RESULTS_MD, render(rows))
+            _write_atomically(RESULTS_MD, render(rows, all_examples()))
     print(f"\n{len(examples) - failed}/{len(examples)} reached their target; table: {RESULTS_MD.relative_to(ROOT)}")
     return 1 if failed else 0
 
