@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 #: The smallest PPO that still trains: sampling in the trainer, tiny batches and network.
@@ -47,3 +48,17 @@ def result_rows(trial_dir: Path) -> list[dict]:
 def last_error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
+    """Read ``proc``'s stderr until a line contains ``needle``; what was read, or AssertionError."""
+    seen, deadline = "", time.monotonic() + timeout
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen += line
+        if needle in line:
+            return seen
+    raise AssertionError(f"never saw {needle!r}; output so far:\n{seen}")

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs
+from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs, wait_for_line
 
 pytestmark = pytest.mark.integration
 
@@ -65,19 +65,6 @@ def _popen(exe: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[s
     )
 
 
-def _wait_for(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
-    seen, deadline = "", time.monotonic() + timeout
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line and proc.poll() is not None:
-            break
-        seen += line
-        if needle in line:
-            return seen
-    raise AssertionError(f"never saw {needle!r}; output so far:\n{seen}")
-
-
 def _tiny_train_args(name: str, iterations: int, *extra: str) -> list[str]:
     args = ["train", "--run", "PPO", "--env", "CartPole-v1", "--name", name, "--checkpoint-freq", "1"]
     return [*args, f"stop.training_iteration={iterations}", *TINY_PPO, *extra]
@@ -91,7 +78,7 @@ def test_sigterm_stops_cleanly_like_ctrl_c(rlcli_exe, tmp_path):
     """(Resuming after the stop is tested with Ctrl-C in test_train_e2e; the path is the same.)"""
     env = storage_env(tmp_path)
     proc = _popen(rlcli_exe, _tiny_train_args("term", 50), env)
-    _wait_for(proc, "iter    2", timeout=180)
+    wait_for_line(proc, "iter    2", timeout=180)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
@@ -105,7 +92,7 @@ def test_sigterm_stops_cleanly_like_ctrl_c(rlcli_exe, tmp_path):
 
 def test_second_ctrl_c_forces_exit_at_once(rlcli_exe, tmp_path):
     proc = _popen(rlcli_exe, _tiny_train_args("force", 200), storage_env(tmp_path))
-    _wait_for(proc, "iter    1", timeout=180)
+    wait_for_line(proc, "iter    1", timeout=180)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     start = time.monotonic()
@@ -128,7 +115,7 @@ def _group_alive(pgid: int) -> bool:
 def test_sigkill_then_resume_continues_from_the_last_checkpoint(rlcli_exe, tmp_path):
     env = storage_env(tmp_path)
     proc = _popen(rlcli_exe, _tiny_train_args("killed", 12, "train_batch_size=400"), env)
-    _wait_for(proc, "iter    3", timeout=240)
+    wait_for_line(proc, "iter    3", timeout=240)
     # Tune copies results from its staging dir to the storage path every few seconds (rlcli: 5 s);
     # what reached the storage path is what a kill -9 may not lose. Wait for the first copy.
     deadline = time.monotonic() + 60
@@ -212,7 +199,7 @@ def test_two_runs_into_the_same_storage_at_once_do_not_clash(rlcli_exe, tmp_path
         assert not (exp / ".rlcli-lock").exists()
 
     named = _popen(rlcli_exe, [*base, "--name", "shared", "stop.training_iteration=30"], env)
-    _wait_for(named, "iter    1", timeout=180)
+    wait_for_line(named, "iter    1", timeout=180)
     clash = run_rlcli(rlcli_exe, *base, "--name", "shared", env=env)
     named.send_signal(signal.SIGINT)
     named.communicate(timeout=120)

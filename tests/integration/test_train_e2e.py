@@ -6,11 +6,10 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs
+from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs, wait_for_line
 
 pytestmark = pytest.mark.integration
 
@@ -54,19 +53,6 @@ def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subproce
     assert [r["training_iteration"] for r in result_rows(trial)] == [1, 2]
 
 
-def _wait_for(proc: subprocess.Popen, needle: str, timeout: float) -> str:
-    seen = ""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line and proc.poll() is not None:
-            break
-        seen += line
-        if needle in line:
-            return seen
-    raise AssertionError(f"never saw {needle!r}; output so far:\n{seen}")
-
-
 def test_ctrl_c_saves_state_and_resume_continues(rlcli_exe, storage, subprocess_env):
     args = [
         rlcli_exe,
@@ -86,7 +72,7 @@ def test_ctrl_c_saves_state_and_resume_continues(rlcli_exe, storage, subprocess_
     proc = subprocess.Popen(
         args, env=subprocess_env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
     )
-    _wait_for(proc, "iter    2", timeout=180)
+    wait_for_line(proc, "iter    2", timeout=180)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
