@@ -191,8 +191,9 @@ def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tu
         moved = [_env_id(e) for e in env["grid_search"]]
         notes = "; ".join(n for _, n in moved if n)
         return {"grid_search": [e for e, _ in moved]}, notes or None
-    if isinstance(env, str) and legacy_env_config(env.strip()):  # what an old id implied; the file's own wins
-        config["env_config"] = {**legacy_env_config(env.strip()), **(config.get("env_config") or {})}
+    implied = legacy_env_config(env.strip()) if isinstance(env, str) else {}
+    if implied:  # what an old id implied; the file's own env_config wins
+        config["env_config"] = {**implied, **(config.get("env_config") or {})}
     return _env_id(env)
 
 

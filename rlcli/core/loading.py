@@ -99,13 +99,13 @@ def load_mapping(value: str, what: str) -> dict[str, Any]:
 
 
 def _key_value_pairs(text: str, source: str) -> dict[str, Any]:
-    """``a=1,b/c=2`` → ``{"a": 1, "b/c": 2}``; each value read as YAML (numbers, booleans, lists)."""
+    """``a=1,b.c=2`` → ``{"a": 1, "b": {"c": 2}}``, read as KEY=VALUE overrides are."""
+    from rlcli.core.overrides import deep_merge, nest, parse_override  # overrides imports this module
+
     out: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in re.split(r",\s*(?=[\w./-]+=)", text))):
-        key, sep, raw = part.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{source}: '{part}' is not key=value.", "Write pairs as key=value, separated by commas.")
-        out[key.strip()] = parse_yaml(raw, source) if raw.strip() else None
+        override = parse_override(part)
+        out = deep_merge(out, nest(override.path, override.value))
     return out
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,11 @@ def translate_legacy_input(config: dict[str, Any], where: str) -> list[str]:
 
 
 def input_paths(config: dict[str, Any]) -> list[str]:
-    """The local or remote paths an offline config reads (``[]`` for online configs)."""
-    value = config.get("input_", config.get("input"))
-    if value == "dataset":
-        value = (config.get("input_config") or {}).get("paths")
-    if value == "sampler":
-        return []
+    """The local or remote paths an offline config reads (``[]`` for online configs). Legacy
+    ``input``/``input_config`` were already turned into ``input_`` by the translation."""
+    value = config.get("input_")
     if isinstance(value, str):
-        return [value]
+        return [] if value == "sampler" else [value]
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -62,23 +60,27 @@ def is_offline(spec: ExperimentSpec) -> bool:
     return bool(input_paths(spec.config))
 
 
+def _map_inputs(config: dict[str, Any], fn: Callable[[str], str]) -> dict[str, Any]:
+    """``config`` with ``fn`` applied to each offline input path, keeping str-or-list shape."""
+    value = config.get("input_")
+    if isinstance(value, str) and value != "sampler":
+        return {**config, "input_": fn(value)}
+    if isinstance(value, list):
+        return {**config, "input_": [fn(v) if isinstance(v, str) else v for v in value]}
+    return config
+
+
 def anchor_inputs(config: dict[str, Any], base_dir: Path) -> dict[str, Any]:
     """Relative data paths in an experiment file mean "next to this file" when they are not
     found from the current directory, so ``tuned_examples/bc/*.yaml`` run from anywhere."""
-    key = "input_" if "input_" in config else "input"
-    value = config.get(key)
 
-    def anchored(path: Any) -> Any:
-        if not isinstance(path, str) or "://" in path or os.path.isabs(path) or Path(path).exists():
+    def anchored(path: str) -> str:
+        if "://" in path or os.path.isabs(path) or Path(path).exists():
             return path
         candidate = base_dir / path
         return str(candidate.resolve()) if candidate.exists() else path
 
-    if isinstance(value, str) and value not in ("sampler", "dataset"):
-        return {**config, key: anchored(value)}
-    if isinstance(value, list):
-        return {**config, key: [anchored(v) for v in value]}
-    return config
+    return _map_inputs(config, anchored)
 
 
 #: Batches a local learner trains on per iteration when the file does not say (RLlib 2.60
@@ -99,11 +101,10 @@ def prepare_inputs(spec: ExperimentSpec, cache_dir: Path | None = None) -> tuple
             f"{spec.name}: dataset_num_iters_per_learner={DEFAULT_ITERS_PER_LEARNER} "
             "(batches per iteration; RLlib 2.60 needs it with a local learner)"
         )
-    out = []
-    for path in input_paths(spec.config):
+
+    def checked(path: str) -> str:
         if "://" in path:
-            out.append(path)
-            continue
+            return path
         if path.startswith("d4rl."):
             raise UsageError(
                 f"{spec.name}: offline input '{path}' is a D4RL dataset, which needs the d4rl package.",
@@ -115,12 +116,9 @@ def prepare_inputs(spec: ExperimentSpec, cache_dir: Path | None = None) -> tuple
                 f"{spec.name}: offline input '{path}' does not exist.",
                 "Record episodes first (rlcli rollout CHECKPOINT --out FILE.parquet) and point input at them.",
             )
-        out.append(str(_unzipped(local, cache_dir)) if local.suffix == ".zip" else str(local))
-    if not out:
-        return spec, notices
-    key = "input_" if "input_" in spec.config else "input"
-    value = out if isinstance(spec.config.get(key), list) else out[0]
-    return dataclasses.replace(spec, config={**spec.config, key: value}), notices
+        return str(_unzipped(local, cache_dir)) if local.suffix == ".zip" else str(local)
+
+    return dataclasses.replace(spec, config=_map_inputs(spec.config, checked)), notices
 
 
 def _unzipped(archive: Path, cache_dir: Path | None) -> Path:
