@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The benchmark's reference (Stable-Baselines3 + RL-Zoo3) lives in its own venv, never in rlcli's.
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
 # torch first, pinned: pip then takes the local CPU wheel instead of several GB of CUDA packages.
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
@@ -23,8 +26,14 @@ test: install
 demo: install
 	$(BIN)/python benchmarks/demo.py
 
-bench: install
+bench: install $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+$(BENCH_STAMP): benchmarks/requirements-sb3.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check $(TORCH)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r benchmarks/requirements-sb3.txt
+	touch $(BENCH_STAMP)
 
 # Each tuned example to its target; writes tuned_examples/RESULTS.md (EXAMPLES="a b" for some).
 tuned: install
@@ -39,4 +48,4 @@ format: install
 	$(BIN)/ruff check --fix rlcli tests benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ import click
 
 from rlcli import __version__
 from rlcli.console import error_line
+from rlcli.core import timings
 from rlcli.core.errors import RlcliError
 
 #: command name → (module, attribute, one-line help shown by ``rlcli --help``)
@@ -76,6 +77,14 @@ def _usage_hint(exc: click.ClickException) -> str:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: run the CLI and turn every failure into one ``Error:`` line."""
+    timings.mark("cli_started")
+    try:
+        _run(argv)
+    finally:
+        timings.write()
+
+
+def _run(argv: list[str] | None) -> Any:
     try:
         code = cli.main(args=argv, prog_name="rlcli", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -200,29 +200,29 @@ def _dry_run(request: TrainRequest, console: Console) -> int:
 
 
 def _train(request: TrainRequest, console: Console, named: bool) -> int:
-    from rlcli.core import training
+    from rlcli.core import timings, training
     from rlcli.core.quiet import quiet_ray
 
     quiet_ray(request.ray)
+    timings.mark("train_started")
     specs = request.experiments
     if request.resume:
         specs = tuple(training.resolve_resume_target(s, named) for s in specs)
     for spec in specs:
         training.check_storage(spec.storage_path)
     progress = TrainProgress(console)
-    prepared = []
     try:
-        if request.ray.joins_cluster:
+        if training.can_prepare_while_ray_starts(specs, request.ray):
+            prepared = training.prepare_while_ray_starts(specs, request.ray)
+        elif request.ray.joins_cluster:
             cpus, gpus = training.init_ray(request.ray)
+            prepared = training.prepare_all(specs, request.ray, cpus, gpus)
         else:
-            cpus, gpus = training.planned_resources(request.ray)
-        for spec in specs:
-            item = training.prepare(spec, cpus, gpus, request.ray.verbose, local=not request.ray.joins_cluster)
+            prepared = training.prepare_all(specs, request.ray)
+            training.init_ray(training.offline_ray_options(request.ray, prepared, console.notice))
+        for item in prepared:
             for notice in item.notices:
                 console.notice(notice)
-            prepared.append(item)
-        if not request.ray.joins_cluster:
-            training.init_ray(training.offline_ray_options(request.ray, prepared, console.notice))
         results = training.run(request, prepared, progress)
     finally:
         training.shutdown_ray()

@@ -14,7 +14,8 @@ from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tin
 pytestmark = pytest.mark.integration
 
 
-def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subprocess_env):
+def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subprocess_env, tmp_path):
+    marks_file = tmp_path / "timings.json"
     proc = train_tiny_ppo(
         rlcli_exe,
         "tiny",
@@ -22,9 +23,16 @@ def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subproce
         "1",
         "--stop",
         '{"training_iteration": 2}',
-        env=subprocess_env,
+        env={**subprocess_env, "RLCLI_TIMINGS": str(marks_file)},
     )
     assert proc.returncode == 0, proc.stderr
+    # RLCLI_TIMINGS: the phases of the run, in the order they happened (make bench reads them);
+    # Ray's start and the config checks overlap, so only their ends are ordered after both starts.
+    marks = json.loads(marks_file.read_text())
+    order = ["cli_started", "train_started", "ray_init_called", "ray_started", "fit_called"]
+    order += ["first_iteration_started", "first_result", "last_result", "fit_returned", "ray_stopped", "exit"]
+    assert [marks[name] for name in order] == sorted(marks[name] for name in order)
+    assert marks["train_started"] < marks["configs_prepared"] < marks["fit_called"]
     exp = storage / "tiny"
     assert list(exp.glob("experiment_state-*.json")) and (exp / "tuner.pkl").exists()
     spec_text = (exp / "rlcli-spec.yaml").read_text()

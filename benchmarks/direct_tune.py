@@ -1,0 +1,75 @@
+"""The reference for rlcli's own overhead: a tuned-example YAML run through a minimal, plain
+``tune.Tuner`` script, the way a user would write it without rlcli (imports, ``ray.init``,
+``Tuner.fit``, ``ray.shutdown``, one after the other).
+
+Usage: python benchmarks/direct_tune.py FILE.yaml STORAGE NAME [STOP_KEY=VALUE ...]
+Prints one JSON line: env steps, iterations, rolling mean return, seconds since process start.
+Only the rolling-mean metric comes from rlcli (it is what the stop criterion measures).
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.time()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+
+import ray  # noqa: E402
+import yaml  # noqa: E402
+from ray import tune  # noqa: E402
+from ray.rllib.algorithms.registry import ALGORITHMS  # noqa: E402
+
+from rlcli.core.rolling_return import with_rolling_return  # noqa: E402
+
+
+def main() -> None:
+    path, storage, name, *stop_pairs = sys.argv[1:]
+    with open(path, encoding="utf-8") as fh:
+        (experiment,) = yaml.safe_load(fh).values()
+    stop = dict(experiment.get("stop", {}))
+    for pair in stop_pairs:
+        key, value = pair.split("=", 1)
+        stop = {key: float(value)} if key == "training_iteration" else {**stop, key: float(value)}
+    algo_cls, config_cls = ALGORITHMS[experiment["run"]]()
+    config = config_cls.get_default_config() if hasattr(config_cls, "get_default_config") else config_cls
+    config = config.environment(experiment["env"]).update_from_dict(dict(experiment.get("config", {})))
+    ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    tuner = tune.Tuner(
+        algo_cls,
+        param_space=with_rolling_return(config.to_dict()),
+        run_config=tune.RunConfig(
+            name=name,
+            storage_path=storage,
+            stop=stop,
+            checkpoint_config=tune.CheckpointConfig(
+                num_to_keep=experiment.get("keep_checkpoints_num"),
+                checkpoint_frequency=experiment.get("checkpoint_freq", 0),
+                checkpoint_at_end=experiment.get("checkpoint_at_end", False),
+            ),
+            verbose=0,
+        ),
+    )
+    result = tuner.fit()[0]
+    ray.shutdown()
+    metrics = result.metrics
+    print(
+        json.dumps(
+            {
+                "env_steps": int(metrics["num_env_steps_sampled_lifetime"]),
+                "iterations": int(metrics["training_iteration"]),
+                "rolling_mean": metrics.get("rlcli/episode_return_rolling_mean"),
+                "seconds": time.time() - PROCESS_START,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
