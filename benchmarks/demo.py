@@ -32,10 +32,10 @@ def main() -> int:
     rows = [
         json.loads(line) for t in (storage / name).glob("*/result.json") for line in t.read_text().splitlines() if line
     ]
-    best = max(r["env_runners"].get("episode_return_mean", float("-inf")) for r in rows)
+    best = max(r.get("rlcli/episode_return_rolling_mean", float("-inf")) for r in rows)
     steps = int(rows[-1]["num_env_steps_sampled_lifetime"])
     print(
-        f"\nDemo: best env_runners/episode_return_mean {best:.1f} (target {TARGET:g}) after {steps:,} env steps; "
+        f"\nDemo: best last-100-episode mean return {best:.1f} (target {TARGET:g}) after {steps:,} env steps; "
         f"wall time {wall:.1f} s (process start to exit)."
     )
     if best < TARGET:

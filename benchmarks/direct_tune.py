@@ -39,7 +39,12 @@ def main() -> None:
         stop = {key: float(value)} if key == "training_iteration" else {**stop, key: float(value)}
     algo_cls, config_cls = ALGORITHMS[experiment["run"]]()
     config = config_cls.get_default_config() if hasattr(config_cls, "get_default_config") else config_cls
-    config = config.environment(experiment["env"]).update_from_dict(dict(experiment.get("config", {})))
+    settings = dict(experiment.get("config", {}))
+    model_config = settings.pop("model_config", None)
+    config = config.environment(experiment["env"]).update_from_dict(settings)
+    if model_config:
+        config = config.rl_module(model_config=model_config)
+    configured = time.time()
     ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     tuner = tune.Tuner(
         algo_cls,
@@ -56,7 +61,9 @@ def main() -> None:
             verbose=0,
         ),
     )
+    ray_up = time.time()
     result = tuner.fit()[0]
+    fitted = time.time()
     ray.shutdown()
     metrics = result.metrics
     print(
@@ -66,6 +73,12 @@ def main() -> None:
                 "iterations": int(metrics["training_iteration"]),
                 "rolling_mean": metrics.get("rlcli/episode_return_rolling_mean"),
                 "seconds": time.time() - PROCESS_START,
+                "phases": {
+                    "imports + config": configured - PROCESS_START,
+                    "ray.init": ray_up - configured,
+                    "Tuner.fit": fitted - ray_up,
+                    "ray.shutdown": time.time() - fitted,
+                },
             }
         )
     )

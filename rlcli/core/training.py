@@ -120,6 +120,8 @@ def prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOpti
     ~9 s of every run. ``ray.init`` stays on the main thread: Ray ties its processes' lives to
     the thread that started them (``PR_SET_PDEATHSIG``) and installs its SIGTERM handler there.
     An error from preparing is raised once Ray is up (the caller shuts it down)."""
+    import ray  # noqa: F401  (first: with both threads importing, ray.init started ~1 s later)
+
     outcome: dict[str, Any] = {}
 
     def prepare_in_background() -> None:
