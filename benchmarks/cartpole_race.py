@@ -25,6 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from rlcli.core.metrics import iter_result_rows
+from rlcli.core.rolling_return import ROLLING_RETURN
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tuned_examples" / "ppo" / "cartpole-ppo.yaml"
 BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
@@ -48,19 +51,15 @@ def last_json_line(text: str) -> dict:
 
 
 def experiment_outcome(experiment: Path) -> dict:
-    """Env steps, iterations and rolling mean from the trial's result.json; checks the run left
-    a checkpoint behind."""
+    """Env steps and rolling mean from the trial's result.json; checks the run left a checkpoint
+    and a result row per iteration behind."""
     (trial,) = [p for p in experiment.iterdir() if p.is_dir() and (p / "result.json").exists()]
-    rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
+    rows = list(iter_result_rows(trial))
     if not list(trial.glob("checkpoint_*")):
         raise SystemExit(f"rlcli wrote no checkpoint in {trial}")
-    last = rows[-1]
-    return {
-        "env_steps": int(last["num_env_steps_sampled_lifetime"]),
-        "iterations": int(last["training_iteration"]),
-        "rolling_mean": last.get("rlcli/episode_return_rolling_mean"),
-        "rows": len(rows),
-    }
+    if [r["training_iteration"] for r in rows] != list(range(1, len(rows) + 1)):
+        raise SystemExit(f"rlcli's result rows in {trial} are not one per iteration")
+    return {"env_steps": int(rows[-1]["num_env_steps_sampled_lifetime"]), "rolling_mean": rows[-1].get(ROLLING_RETURN)}
 
 
 def run_rlcli(storage: Path, name: str, *extra: str) -> dict:
@@ -75,6 +74,12 @@ def run_rlcli(storage: Path, name: str, *extra: str) -> dict:
 def run_sb3() -> dict:
     wall, out = timed([str(BENCH_PYTHON), str(ROOT / "benchmarks" / "sb3_cartpole.py"), str(TARGET)])
     return {"wall": wall, **last_json_line(out)}
+
+
+def check_reached(who: str, run: dict) -> None:
+    """A run that stopped on its step cap instead of the target is not a finished race."""
+    if run["rolling_mean"] is None or run["rolling_mean"] < TARGET:
+        raise SystemExit(f"{who} stopped before reaching {TARGET:g} (rolling mean {run['rolling_mean']}); no race.")
 
 
 def run_direct(storage: Path, name: str, *stop: str) -> dict:
@@ -125,6 +130,8 @@ def race(storage: Path) -> None:
         sb3_runs.append(run_sb3())
         rl_runs.append(run_rlcli(storage, f"race-{i}"))
         rl, sb = rl_runs[-1], sb3_runs[-1]
+        check_reached("rlcli", rl)
+        check_reached("SB3", sb)
         print(
             f"  run {i + 1}: rlcli {rl['wall']:6.1f} s {rl['env_steps']:>7,} steps (rolling {rl['rolling_mean']:.0f})"
             f"   SB3 {sb['wall']:6.1f} s {sb['env_steps']:>7,} steps (rolling {sb['rolling_mean']:.0f})",
@@ -146,9 +153,11 @@ def overhead(storage: Path) -> None:
     print(
         f"\n== rlcli vs a plain tune.Tuner script: same config, {OVERHEAD_ITERATIONS} iterations, median of {RUNS} =="
     )
-    rl_walls, direct_walls = [], []
+    rl_walls, direct_walls, direct_phases = [], [], []
     for i in range(RUNS):
-        direct_walls.append(run_direct(storage, f"direct-{i}", stop)["wall"])
+        direct = run_direct(storage, f"direct-{i}", stop)
+        direct_walls.append(direct["wall"])
+        direct_phases.append(direct["phases"])
         rl_walls.append(
             run_rlcli(storage, f"same-{i}", "--stop", json.dumps({"training_iteration": OVERHEAD_ITERATIONS}))["wall"]
         )
@@ -156,6 +165,8 @@ def overhead(storage: Path) -> None:
     change = rl / direct - 1
     print(f"  rlcli {rl:.1f} s   plain Tuner {direct:.1f} s   rlcli's own overhead {change:+.1%}  (goal < +5%)")
     print("  " + ("goal met" if change < 0.05 else "GOAL MISSED"))
+    phases = ", ".join(f"{k} {statistics.median(p[k] for p in direct_phases):.1f} s" for k in direct_phases[0])
+    print(f"  plain Tuner script, one after the other: {phases}")
 
 
 def main() -> None:

@@ -6,12 +6,14 @@ Runs the installed ``rlcli`` exactly as a user would and checks that the target 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from rlcli.core.metrics import iter_result_rows
+from rlcli.core.rolling_return import ROLLING_RETURN
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tuned_examples" / "ppo" / "cartpole-ppo.yaml"
@@ -29,10 +31,8 @@ def main() -> int:
     wall = time.perf_counter() - start
     if code != 0:
         return code
-    rows = [
-        json.loads(line) for t in (storage / name).glob("*/result.json") for line in t.read_text().splitlines() if line
-    ]
-    best = max(r.get("rlcli/episode_return_rolling_mean", float("-inf")) for r in rows)
+    rows = [row for trial in (storage / name).glob("*/") for row in iter_result_rows(trial)]
+    best = max(r.get(ROLLING_RETURN, float("-inf")) for r in rows)
     steps = int(rows[-1]["num_env_steps_sampled_lifetime"])
     print(
         f"\nDemo: best last-100-episode mean return {best:.1f} (target {TARGET:g}) after {steps:,} env steps; "

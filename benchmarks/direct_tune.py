@@ -26,7 +26,7 @@ import yaml  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.rllib.algorithms.registry import ALGORITHMS  # noqa: E402
 
-from rlcli.core.rolling_return import with_rolling_return  # noqa: E402
+from rlcli.core.rolling_return import ROLLING_RETURN, with_rolling_return  # noqa: E402
 
 
 def main() -> None:
@@ -37,8 +37,7 @@ def main() -> None:
     for pair in stop_pairs:
         key, value = pair.split("=", 1)
         stop = {key: float(value)} if key == "training_iteration" else {**stop, key: float(value)}
-    algo_cls, config_cls = ALGORITHMS[experiment["run"]]()
-    config = config_cls.get_default_config() if hasattr(config_cls, "get_default_config") else config_cls
+    algo_cls, config = ALGORITHMS[experiment["run"]]()  # the class and its default config
     settings = dict(experiment.get("config", {}))
     model_config = settings.pop("model_config", None)
     config = config.environment(experiment["env"]).update_from_dict(settings)
@@ -46,6 +45,7 @@ def main() -> None:
         config = config.rl_module(model_config=model_config)
     configured = time.time()
     ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    ray_up = time.time()
     tuner = tune.Tuner(
         algo_cls,
         param_space=with_rolling_return(config.to_dict()),
@@ -61,7 +61,6 @@ def main() -> None:
             verbose=0,
         ),
     )
-    ray_up = time.time()
     result = tuner.fit()[0]
     fitted = time.time()
     ray.shutdown()
@@ -71,12 +70,12 @@ def main() -> None:
             {
                 "env_steps": int(metrics["num_env_steps_sampled_lifetime"]),
                 "iterations": int(metrics["training_iteration"]),
-                "rolling_mean": metrics.get("rlcli/episode_return_rolling_mean"),
+                "rolling_mean": metrics.get(ROLLING_RETURN),
                 "seconds": time.time() - PROCESS_START,
                 "phases": {
                     "imports + config": configured - PROCESS_START,
                     "ray.init": ray_up - configured,
-                    "Tuner.fit": fitted - ray_up,
+                    "Tuner + fit": fitted - ray_up,
                     "ray.shutdown": time.time() - fitted,
                 },
             }

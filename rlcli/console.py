@@ -113,6 +113,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _num(value: float | None) -> str:
+    """A metric for a table cell or progress line: two decimals, or "-" when there is none."""
+    return "-" if value is None else f"{value:.2f}"
+
+
 _COLUMNS = ("trial", "status", "iter", "return (mean)", "last 100", "env steps", "time")
 
 
@@ -160,10 +165,9 @@ class TrainProgress:
         if self.live is not None:
             self.live.update(self._table())
         elif not self.console.quiet:
-            ret = "-" if row.episode_return is None else f"{row.episode_return:8.2f}"
-            rolling = "-" if row.rolling_return is None else f"{row.rolling_return:8.2f}"
             self.console.err.print(
-                f"{row.trial}  iter {row.iteration:4d}  return {ret:>8}  last-100 {rolling:>8}  "
+                f"{row.trial}  iter {row.iteration:4d}  return {_num(row.episode_return):>8}  "
+                f"last-100 {_num(row.rolling_return):>8}  "
                 f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
                 highlight=False,
                 markup=False,
@@ -179,12 +183,12 @@ class TrainProgress:
         for name, state in sorted(self.trials.items()):
             row = state.row
             cells = (
-                ["-", "-", "-", "-", "-"]
+                ["-"] * (len(_COLUMNS) - 2)
                 if row is None
                 else [
                     str(row.iteration),
-                    "-" if row.episode_return is None else f"{row.episode_return:.2f}",
-                    "-" if row.rolling_return is None else f"{row.rolling_return:.2f}",
+                    _num(row.episode_return),
+                    _num(row.rolling_return),
                     f"{row.env_steps:,}",
                     f"{row.time_s:.1f}s",
                 ]
@@ -233,7 +237,7 @@ class TrainProgress:
                 result.spec.name,
                 str(len(result.trials)),
                 str(len(result.errored)),
-                "-" if best is None or best.best_return is None else f"{best.best_return:.2f}",
+                _num(best.best_return if best else None),
                 (best.best_checkpoint if best else None) or "-",
             )
         self.console.out.print(table)

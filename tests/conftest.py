@@ -33,4 +33,5 @@ def subprocess_env(storage: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["RLCLI_STORAGE_PATH"] = str(storage)
     env.pop("RLCLI_DEBUG", None)
+    env.pop("RLCLI_TIMINGS", None)
     return env

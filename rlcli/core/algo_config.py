@@ -83,13 +83,12 @@ def _accepted_keys(default: Any) -> set[str]:
 def check_keys(algorithm: str, default: Any, config: dict[str, Any]) -> None:
     """Unknown keys are an error naming the nearest valid key (RLlib would store them silently)."""
     accepted = _accepted_keys(default)
-    for key in config:
+    for key, value in config.items():
         if key not in accepted:
             raise ConfigError(
                 f"Unknown config key '{key}' for {algorithm}.",
                 did_you_mean(key, accepted) or "See the algorithm's AlgorithmConfig for valid keys.",
             )
-    for key, value in config.items():
         _check_type(algorithm, key, getattr(default, key, None), value)
     model = config.get("model_config")
     if isinstance(model, dict):

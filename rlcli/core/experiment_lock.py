@@ -68,9 +68,10 @@ def _try_claim(exp_dir: Path) -> bool:
 
 
 @contextmanager
-def claimed(spec: ExperimentSpec, auto_named: bool) -> Iterator[ExperimentSpec]:
+def claimed(spec: ExperimentSpec) -> Iterator[ExperimentSpec]:
     """Hold the experiment's lock while training; yields the spec (renamed when its made-up
-    name was taken by a concurrent run)."""
+    name, ``spec.auto_named``, was taken by a concurrent run)."""
+    auto_named = spec.auto_named
     candidate, n = spec, 1
     while True:
         if _try_claim(candidate.path):

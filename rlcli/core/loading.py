@@ -89,7 +89,7 @@ def load_mapping(value: str, what: str) -> dict[str, Any]:
     if data is None:
         return {}
     if isinstance(data, str) and "=" in data:
-        data = _key_value_pairs(data, source)
+        data = _key_value_pairs(data)
     if not isinstance(data, dict):
         raise ConfigError(
             f"{source} must be a mapping, got {type(data).__name__}: {value!r}.",
@@ -98,7 +98,7 @@ def load_mapping(value: str, what: str) -> dict[str, Any]:
     return data
 
 
-def _key_value_pairs(text: str, source: str) -> dict[str, Any]:
+def _key_value_pairs(text: str) -> dict[str, Any]:
     """``a=1,b.c=2`` → ``{"a": 1, "b": {"c": 2}}``, read as KEY=VALUE overrides are."""
     from rlcli.core.overrides import deep_merge, nest, parse_override  # overrides imports this module
 

@@ -10,9 +10,8 @@ instead of an error deep inside Ray Data."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import math
 import os
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -124,24 +123,26 @@ def prepare_inputs(spec: ExperimentSpec, cache_dir: Path | None = None) -> tuple
 def _unzipped(archive: Path, cache_dir: Path | None) -> Path:
     """The archive's JSON files in ``~/.cache/rlcli/offline/<digest>/`` (extracted once, into a
     temp dir renamed into place, so an interrupted extraction never leaves half a dataset)."""
+    import hashlib  # only zip inputs need these; keep them off every train's start-up
+    import shutil
+    import zipfile
+
     stat = archive.stat()
     digest = hashlib.sha1(f"{archive.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     root = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rlcli" / "offline"
     target = root / f"{archive.stem}-{digest}"
     if target.is_dir():
         return target
-    root.mkdir(parents=True, exist_ok=True)
     staging = root / f".{target.name}.{os.getpid()}.tmp"
     try:
+        staging.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(archive) as zf:
             for member in zf.infolist():
                 name = Path(member.filename)
                 if member.is_dir() or name.is_absolute() or ".." in name.parts:
-                    continue  # never write outside the cache directory
-                dest = staging / name.name
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(member) as src, open(dest, "wb") as dst:
-                    dst.write(src.read())
+                    continue  # a path meant to escape is not data; the rest is flattened
+                with zf.open(member) as src, open(staging / name.name, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
         os.replace(staging, target)
     except zipfile.BadZipFile:
         raise UsageError(f"Offline input '{archive}' is not a readable zip file.", "Check the file.") from None
@@ -149,6 +150,8 @@ def _unzipped(archive: Path, cache_dir: Path | None) -> Path:
         if target.is_dir():  # another run extracted it meanwhile
             return target
         raise UsageError(f"Could not unpack '{archive}': {exc}.", "Check disk space and permissions.") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone after the rename; debris after a failure
     return target
 
 
@@ -158,4 +161,4 @@ def cpus_needed(spec: ExperimentSpec, trial_cpus: float) -> int:
     and one for Ray Data's read tasks. With fewer, the read tasks wait forever for a CPU."""
     learners = spec.config.get("num_learners", 0)
     map_workers = max(2, learners if isinstance(learners, int) else 0)
-    return int(-(-trial_cpus // 1)) + map_workers + 1
+    return math.ceil(trial_cpus) + map_workers + 1

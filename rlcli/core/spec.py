@@ -90,7 +90,7 @@ class ProgressRow:
     episode_return: float | None
     env_steps: int
     time_s: float
-    #: rlcli's mean over the last 100 episodes (``rlcli/episode_return_rolling_mean``).
+    #: rlcli's mean over the last N (default 100) episodes (``rlcli/episode_return_rolling_mean``).
     rolling_return: float | None = None
 
 

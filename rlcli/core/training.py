@@ -176,16 +176,20 @@ def check_storage(path: str) -> None:
 
 
 def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
-    """``--resume`` without ``--name`` continues the newest experiment of the same algo and env."""
-    if named or has_experiment_state(spec.path):
-        return spec
+    """The experiment ``--resume`` continues: the named one, or without ``--name`` the newest of
+    the same algo and env. Checked before anything is written into the storage path; the name
+    is the user's (or an existing experiment's), never one to replace with ``_2``."""
+    if has_experiment_state(spec.path):
+        return dataclasses.replace(spec, auto_named=False)
+    if named:
+        raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
     latest = find_latest_experiment(spec)
     if latest is None:
         raise UsageError(
             f"Nothing to resume: no experiment of {spec.algorithm} on {spec.env} under {spec.storage_path}.",
             "Pass --name NAME (and --storage-path) of the experiment to continue.",
         )
-    return dataclasses.replace(spec, name=latest)
+    return dataclasses.replace(spec, name=latest, auto_named=False)
 
 
 def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
@@ -360,7 +364,7 @@ def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) ->
     """Run prepared experiments one after another on the already-started Ray."""
     results = []
     for item in prepared:
-        with claimed(item.spec, auto_named=item.spec.auto_named and not request.resume) as spec:
+        with claimed(item.spec) as spec:
             item = dataclasses.replace(item, spec=spec)
             sink.experiment_started(spec.name, str(spec.path), item.num_trials, request.resume)
             result = run_experiment(item, request, sink)

@@ -60,10 +60,11 @@ class ProgressCallback(tune.Callback):
             _active_sink.trial_status(str(trial), "RUNNING")
 
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-        now = time.time()
-        timings.mark("first_iteration_started", at=now - float(result.get("time_this_iter_s") or 0.0))
-        timings.mark("first_result", at=now)
-        timings.mark("last_result", at=now, last=True)
+        if timings.enabled():
+            now = time.time()
+            timings.mark("first_iteration_started", at=now - float(result.get("time_this_iter_s") or 0.0))
+            timings.mark("first_result", at=now)
+            timings.mark("last_result", at=now, last=True)
         if _active_sink:
             _active_sink.progress(row_from_result(str(trial), result))
 

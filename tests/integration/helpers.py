@@ -27,13 +27,20 @@ def run_rlcli(
 
 
 def storage_env(storage: Path, **extra: str) -> dict[str, str]:
-    """This process's environment with rlcli's results going to ``storage``."""
-    return dict(os.environ, RLCLI_STORAGE_PATH=str(storage), **extra)
+    """This process's environment with rlcli's results going to ``storage`` (and without the
+    developer switches that change what rlcli prints or writes)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RLCLI_DEBUG", "RLCLI_TIMINGS")}
+    return dict(env, RLCLI_STORAGE_PATH=str(storage), **extra)
+
+
+def tiny_ppo_args(name: str, *extra: str) -> list[str]:
+    """The arguments of ``rlcli train`` of the tiny PPO on CartPole-v1 as experiment ``name``."""
+    return ["train", "--run", "PPO", "--env", "CartPole-v1", "--name", name, *TINY_PPO, *extra]
 
 
 def train_tiny_ppo(exe: str, name: str, *extra: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """``rlcli train`` of the tiny PPO on CartPole-v1 as experiment ``name``, plus ``extra`` args."""
-    return run_rlcli(exe, "train", "--run", "PPO", "--env", "CartPole-v1", "--name", name, *TINY_PPO, *extra, env=env)
+    return run_rlcli(exe, *tiny_ppo_args(name, *extra), env=env)
 
 
 def trial_dirs(exp_dir: Path) -> list[Path]:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, run_rlcli, storage_env, trial_dirs
+from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, train_tiny_ppo, trial_dirs
 
 pytestmark = pytest.mark.integration
 SECONDS = 30  # generous for a loaded 2-core CI machine; most cases take 0.3 s, those importing Ray ~5 s
@@ -124,7 +124,7 @@ def workspace(rlcli_exe, tmp_path_factory) -> Path:
         (root / name).write_text(text)
     (root / "binary.yaml").write_bytes(b"\x00\xff\xfe garbage")
     (root / "emptydir").mkdir()
-    proc = run_rlcli(rlcli_exe, *TRAIN, "--name", "exp", "stop.training_iteration=1", *TINY_PPO, env=storage_env(root))
+    proc = train_tiny_ppo(rlcli_exe, "exp", "stop.training_iteration=1", env=storage_env(root))
     assert proc.returncode == 0, proc.stderr
     (trial,) = trial_dirs(root / "exp")
     checkpoint = sorted(trial.glob("checkpoint_*"))[-1]
@@ -141,6 +141,7 @@ def workspace(rlcli_exe, tmp_path_factory) -> Path:
 def test_bad_input_is_one_error_line(rlcli_exe, workspace, case):
     _, args, code, needle = case
     before = _digest(workspace / "exp")
+    entries = sorted(p.name for p in workspace.iterdir())
     env = storage_env(workspace)
     start = time.monotonic()
     proc = run_rlcli(rlcli_exe, *args, env=env, timeout=120, cwd=workspace)
@@ -153,18 +154,21 @@ def test_bad_input_is_one_error_line(rlcli_exe, workspace, case):
     assert "Traceback" not in proc.stderr + proc.stdout
     assert elapsed < SECONDS, f"took {elapsed:.1f} s"
     assert _digest(workspace / "exp") == before  # the user's experiment is untouched
+    assert sorted(p.name for p in workspace.iterdir()) == entries  # and a failed run leaves nothing
 
 
 def test_the_matrix_is_at_least_forty_cases_over_every_command():
+    from rlcli.cli import COMMANDS
+
     assert len(CASES) >= 40
-    assert {c[1][0] for c in CASES} >= {"train", "rollout", "analyze", "migrate", "examples"}
+    assert {c[1][0] for c in CASES} >= set(COMMANDS)  # a new command needs its bad-input cases
 
 
 def test_rlcli_debug_shows_the_traceback(rlcli_exe, workspace):
     env = dict(storage_env(workspace), RLCLI_DEBUG="1")
     proc = run_rlcli(rlcli_exe, "rollout", "BADCK", env=env, timeout=120, cwd=workspace)
     assert proc.returncode == 2 and "Traceback" in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert last_error_line(proc.stderr).startswith("Error: ")
 
 
 class _Payload:

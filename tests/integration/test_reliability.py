@@ -12,7 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs, wait_for_line
+from helpers import (
+    TINY_PPO,
+    last_error_line,
+    result_rows,
+    run_rlcli,
+    storage_env,
+    tiny_ppo_args,
+    trial_dirs,
+    wait_for_line,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +75,7 @@ def _popen(exe: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[s
 
 
 def _tiny_train_args(name: str, iterations: int, *extra: str) -> list[str]:
-    args = ["train", "--run", "PPO", "--env", "CartPole-v1", "--name", name, "--checkpoint-freq", "1"]
-    return [*args, f"stop.training_iteration={iterations}", *TINY_PPO, *extra]
+    return tiny_ppo_args(name, "--checkpoint-freq", "1", f"stop.training_iteration={iterations}", *extra)
 
 
 def _iterations(trial: Path) -> list[int]:
@@ -198,5 +206,5 @@ def test_two_runs_into_the_same_storage_at_once_do_not_clash(rlcli_exe, tmp_path
     named.send_signal(signal.SIGINT)
     named.communicate(timeout=120)
     assert clash.returncode == 2
-    assert clash.stderr.strip().splitlines()[-1].startswith("Error: Experiment 'shared'")
+    assert last_error_line(clash.stderr).startswith("Error: Experiment 'shared'")
     assert "being written by process" in clash.stderr

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs, wait_for_line
 
+from rlcli.core.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
+
 pytestmark = pytest.mark.integration
 
 
@@ -39,6 +41,9 @@ def test_tiny_ppo_writes_a_complete_tune_experiment(rlcli_exe, storage, subproce
     assert "# Command: rlcli train --run PPO" in spec_text and "num_epochs: 1" in spec_text
     (trial,) = trial_dirs(exp)
     assert [r["training_iteration"] for r in result_rows(trial)] == [1, 2]
+    # the rolling return reaches Tune's results from inside the trial (RLlib's on_train_result hook)
+    for row in result_rows(trial):
+        assert 0 < row[ROLLING_EPISODES] <= 100 and row[ROLLING_RETURN] > 0
     assert (trial / "progress.csv").exists() and list(trial.glob("events.out.tfevents.*"))
     assert json.loads((trial / "params.json").read_text())["env"] == "CartPole-v1"
     checkpoints = sorted(p.name for p in trial.glob("checkpoint_*"))

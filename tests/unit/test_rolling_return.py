@@ -13,7 +13,7 @@ def _algorithm(window: int = 100) -> SimpleNamespace:
     return SimpleNamespace(config=SimpleNamespace(metrics_num_episodes_for_smoothing=window))
 
 
-def test_equals_the_mean_of_the_last_n_episodes_when_iterations_fit_the_window():
+def test_counts_the_last_n_episodes_and_stays_within_their_returns():
     rng = random.Random(0)
     algorithm, returns = _algorithm(window=30), []
     for _ in range(40):
