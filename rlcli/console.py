@@ -118,7 +118,12 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-_COLUMNS = ("trial", "status", "iter", "return (mean)", "last 100", "env steps", "time")
+def _rolling_label(row: ProgressRow) -> str:
+    """'last-N': N is the episodes the rolling mean covers now (the file's window once full)."""
+    return f"last-{row.rolling_episodes}" if row.rolling_episodes else "last-N"
+
+
+_COLUMNS = ("trial", "status", "iter", "return (mean)", "rolling (episodes)", "env steps", "time")
 
 
 @dataclass
@@ -167,7 +172,7 @@ class TrainProgress:
         elif not self.console.quiet:
             self.console.err.print(
                 f"{row.trial}  iter {row.iteration:4d}  return {_num(row.episode_return):>8}  "
-                f"last-100 {_num(row.rolling_return):>8}  "
+                f"{_rolling_label(row):<8} {_num(row.rolling_return):>8}  "
                 f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
                 highlight=False,
                 markup=False,
@@ -188,7 +193,7 @@ class TrainProgress:
                 else [
                     str(row.iteration),
                     _num(row.episode_return),
-                    _num(row.rolling_return),
+                    _num(row.rolling_return) + (f" ({row.rolling_episodes})" if row.rolling_episodes else ""),
                     f"{row.env_steps:,}",
                     f"{row.time_s:.1f}s",
                 ]

@@ -92,6 +92,8 @@ class ProgressRow:
     time_s: float
     #: rlcli's mean over the last N (default 100) episodes (``rlcli/episode_return_rolling_mean``).
     rolling_return: float | None = None
+    #: N: how many episodes that mean covers (fewer than the window early in a run).
+    rolling_episodes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ray import tune
 from rlcli.core import timings
 from rlcli.core.checkpoints import CHECKPOINT_INDEX
 from rlcli.core.metrics import flatten, number
-from rlcli.core.rolling_return import ROLLING_RETURN
+from rlcli.core.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
 from rlcli.core.spec import ProgressRow
 from rlcli.core.stopping import unknown_stop_keys, unknown_stop_message
 
@@ -49,7 +49,13 @@ def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
         ),
         time_s=float(result.get("time_total_s", 0.0)),
         rolling_return=number(result.get(ROLLING_RETURN)),
+        rolling_episodes=_count(result.get(ROLLING_EPISODES)),
     )
+
+
+def _count(value: Any) -> int | None:
+    count = number(value)
+    return int(count) if count is not None else None
 
 
 class ProgressCallback(tune.Callback):
