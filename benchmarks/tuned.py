@@ -140,18 +140,23 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _load_rows() -> dict:
+    return json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
+
+
 def main(names: list[str]) -> int:
     examples = [e for e in all_examples() if not names or e.name in names]
     if names and len(examples) != len(set(names)):
         known = ", ".join(e.name for e in all_examples())
         raise SystemExit(f"Error: unknown example in {names}. Known: {known}.")
-    rows = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.is_file() else {}
     machine = f"{os.cpu_count()} CPUs, {platform.machine()}, {time.strftime('%Y-%m-%d')}"
     failed = 0
     with tempfile.TemporaryDirectory(prefix="rlcli-tuned-") as storage:
         for example in examples:
             row = measure(example, Path(storage)) | {"machine": machine}
-            rows[example.name] = row
+            # Read the table again now, not at start: another `make tuned` may have added rows
+            # while this example ran (examples take minutes to hours).
+            rows = _load_rows() | {example.name: row}
             failed += not row["reached"]
             print(json.dumps(row), flush=True)
             _write_atomically(RESULTS_JSON, json.dumps(rows, indent=1, sort_keys=True) + "\n")
