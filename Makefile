@@ -40,8 +40,8 @@ tuned: install
 	$(BIN)/python benchmarks/tuned.py $(EXAMPLES)
 
 lint: install
-	$(BIN)/ruff check rlcli tests benchmarks
-	$(BIN)/ruff format --check rlcli tests benchmarks
+	$(BIN)/ruff check rlcli tests benchmarks tuned_examples
+	$(BIN)/ruff format --check rlcli tests benchmarks tuned_examples
 
 format: install
 	$(BIN)/ruff format rlcli tests benchmarks

@@ -18,8 +18,8 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from rlcli.core.rollout_runner import Recorder  # noqa: E402
-from rlcli.core.writers import write_offline_parquet  # noqa: E402
+from rlcli.core.rollout_runner import Recorder
+from rlcli.core.writers import write_offline_parquet
 
 EPISODES, NOISE, SEED = 50, 0.6, 0
 OUT = Path(__file__).resolve().parent / "pendulum-controller-episodes.parquet"
@@ -49,7 +49,8 @@ def main() -> None:
         recorder.end_episode(0, keep=True)
         returns.append(total)
     write_offline_parquet(recorder.rows, OUT)
-    print(f"{len(recorder.rows)} steps, {EPISODES} episodes, return {np.mean(returns):.1f} ± {np.std(returns):.1f} → {OUT}")
+    mean, std = np.mean(returns), np.std(returns)
+    print(f"{len(recorder.rows)} steps, {EPISODES} episodes, return {mean:.1f} ± {std:.1f} → {OUT}")
 
 
 if __name__ == "__main__":
