@@ -54,6 +54,7 @@ def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
 
 
 def _count(value: Any) -> int | None:
+    """An episode count from a result (Tune may hand back floats); None when absent."""
     count = number(value)
     return int(count) if count is not None else None
 
