@@ -34,9 +34,9 @@ def main() -> None:
     with open(path, encoding="utf-8") as fh:
         (experiment,) = yaml.safe_load(fh).values()
     stop = dict(experiment.get("stop", {}))
-    for pair in stop_pairs:
+    for pair in stop_pairs:  # merged into the file's criteria, as rlcli's --stop does
         key, value = pair.split("=", 1)
-        stop = {key: float(value)} if key == "training_iteration" else {**stop, key: float(value)}
+        stop[key] = float(value)
     algo_cls, config = ALGORITHMS[experiment["run"]]()  # the class and its default config
     settings = dict(experiment.get("config", {}))
     model_config = settings.pop("model_config", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -26,12 +25,3 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "results"
     monkeypatch.setenv("RLCLI_STORAGE_PATH", str(path))
     return path
-
-
-@pytest.fixture
-def subprocess_env(storage: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["RLCLI_STORAGE_PATH"] = str(storage)
-    env.pop("RLCLI_DEBUG", None)
-    env.pop("RLCLI_TIMINGS", None)
-    return env
