@@ -7,35 +7,16 @@ import dataclasses
 from typing import Any
 
 from rlcli.core import searchspace
+from rlcli.core.config_keys import MULTI_AGENT_KEYS, AlgorithmKeys, default_model_fields, keys_for_algorithm
 from rlcli.core.connectors import KNOWN_CONNECTORS, NamedConnectorFactory
 from rlcli.core.errors import ConfigError, did_you_mean
-from rlcli.core.legacy import MODEL_CONFIG_FIELDS
 from rlcli.core.spec import ExperimentSpec
-
-#: Keys ``AlgorithmConfig.update_from_dict`` understands although they are not attributes.
-SPECIAL_KEYS = frozenset(
-    {
-        "env",
-        "env_config",
-        "lambda",
-        "input",
-        "callbacks",
-        "framework",
-        "multiagent",
-        "model_config",
-        "env_to_module_connector",
-        "num_workers",
-        "create_env_on_driver",
-        "custom_eval_function",
-        "num_cpus_for_driver",
-        "evaluation_config",
-        "seed",
-    }
-)
+from rlcli.core.user_code import resolve_code_values
 
 
-def to_rllib_dict(spec: ExperimentSpec, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The mapping RLlib's ``update_from_dict`` (and Tune's ``param_space``) receives."""
+def to_rllib_dict(spec: ExperimentSpec, keys: AlgorithmKeys, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The mapping RLlib's ``update_from_dict`` (and Tune's ``param_space``) receives: builder
+    keywords renamed to the attributes they set, import paths replaced by the objects they name."""
     out = dict(spec.config if config is None else config)
     if spec.env is not None:
         out["env"] = spec.env
@@ -43,17 +24,19 @@ def to_rllib_dict(spec: ExperimentSpec, config: dict[str, Any] | None = None) ->
         out["env_config"] = dict(spec.env_config)
     if isinstance(out.get("n_step"), list):  # YAML has no tuples; RLlib reads a (min, max) range only as one
         out["n_step"] = tuple(out["n_step"])
-    if "model_config" in out:
-        out["_model_config"] = out.pop("model_config")
-    connector = out.pop("env_to_module_connector", None)
-    if connector is not None:
-        if connector not in KNOWN_CONNECTORS:
-            raise ConfigError(
-                f"env_to_module_connector '{connector}' is not one rlcli can build from a name.",
-                f"Known: {', '.join(KNOWN_CONNECTORS)}.",
-            )
-        out["_env_to_module_connector"] = NamedConnectorFactory(connector)
-    return out
+    connector = out.get("env_to_module_connector")
+    if isinstance(connector, str) and connector in KNOWN_CONNECTORS:
+        out["env_to_module_connector"] = NamedConnectorFactory(connector)
+    out = resolve_code_values(keys, out)
+    renamed: dict[str, Any] = {}
+    for key, value in out.items():
+        if key in MULTI_AGENT_KEYS:
+            renamed.setdefault("multiagent", {})[key] = value
+        elif key == "multiagent" and isinstance(value, dict):
+            renamed["multiagent"] = {**value, **renamed.get("multiagent", {})}
+        else:
+            renamed[keys.update_key(key)] = value
+    return renamed
 
 
 def fix_inconsistent_defaults(cls: Any, spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
@@ -69,34 +52,46 @@ def fix_inconsistent_defaults(cls: Any, spec: ExperimentSpec) -> tuple[Experimen
     return spec, []
 
 
-def _accepted_keys(default: Any) -> set[str]:
-    from ray._common.deprecation import DEPRECATED_VALUE
-
-    keys = set(SPECIAL_KEYS)
-    for name, value in vars(default).items():
-        if not name.startswith("_") and value != DEPRECATED_VALUE:
-            keys.add(name)
-    keys |= {n for n, v in vars(type(default)).items() if isinstance(v, property) and not n.startswith("_")}
-    return keys
-
-
-def check_keys(algorithm: str, default: Any, config: dict[str, Any]) -> None:
+def check_keys(algorithm: str, keys: AlgorithmKeys, default: Any, config: dict[str, Any]) -> None:
     """Unknown keys are an error naming the nearest valid key (RLlib would store them silently)."""
-    accepted = _accepted_keys(default)
+    accepted = keys.accepted
     for key, value in config.items():
         if key not in accepted:
             raise ConfigError(
                 f"Unknown config key '{key}' for {algorithm}.",
                 did_you_mean(key, accepted) or "See the algorithm's AlgorithmConfig for valid keys.",
             )
-        _check_type(algorithm, key, getattr(default, key, None), value)
+        _check_type(algorithm, key, _default_value(default, keys.update_key(key)), value)
+    _check_model_config(algorithm, keys, config)
+
+
+def _default_value(default: Any, attribute: str) -> Any:
+    try:
+        return getattr(default, attribute, None)
+    except Exception:  # a deprecated property raises on read
+        return None
+
+
+def _check_model_config(algorithm: str, keys: AlgorithmKeys, config: dict[str, Any]) -> None:
+    """``model_config`` keys are those of the RLModule that will be built: the default module's
+    (RLlib's ``DefaultModelConfig`` plus the algorithm's own, e.g. DQN's ``dueling``); a user's
+    RLModule class takes whatever it reads, so its keys pass through."""
     model = config.get("model_config")
-    if isinstance(model, dict):
-        defaults = default._model_config if isinstance(default._model_config, dict) else {}
-        valid = MODEL_CONFIG_FIELDS | set(defaults)
-        for key in model:
-            if key not in valid:
-                raise ConfigError(f"Unknown model_config key '{key}'.", did_you_mean(key, valid))
+    if not isinstance(model, dict) or _custom_module(config.get("rl_module_spec")):
+        return
+    valid = default_model_fields() | set(keys.default_model_config)
+    for key in model:
+        if key not in valid:
+            raise ConfigError(
+                f"Unknown model_config key '{key}' for {algorithm}'s default RLModule.",
+                did_you_mean(str(key), valid) or "Set rl_module_spec.module_class to your own RLModule to use it.",
+            )
+
+
+def _custom_module(spec: Any) -> bool:
+    if isinstance(spec, dict):
+        return "module_class" in spec or "rl_module_specs" in spec
+    return spec is not None
 
 
 #: Counts (batch sizes, runners, epochs, ...) at or past this are typos: 2**31.
@@ -126,9 +121,10 @@ def build_config(cls: Any, spec: ExperimentSpec, config: dict[str, Any] | None =
     """An ``AlgorithmConfig`` for one representative point of the search space, validated by
     RLlib itself, so a bad value fails before Ray starts."""
     default = cls.get_default_config()
+    keys = keys_for_algorithm(cls)
     config = spec.config if config is None else config
-    check_keys(spec.algorithm, default, config)
-    point = searchspace.sample(to_rllib_dict(spec, config))
+    check_keys(spec.algorithm, keys, default, config)
+    point = searchspace.sample(to_rllib_dict(spec, keys, config))
     try:
         algo_config = default.update_from_dict(point)
         algo_config.validate()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rlcli.core import searchspace
+from rlcli.core.config_keys import acceptor
 from rlcli.core.errors import ConfigError, UsageError
 from rlcli.core.legacy import legacy_env_config, migrate_config, migrate_env_id, migrate_metric
 from rlcli.core.loading import load_experiment_file, load_mapping
@@ -110,12 +112,12 @@ def fault_tolerance_config(restart: bool) -> dict[str, Any]:
     }
 
 
-def _translated(mapping: Any, where: str, notices: list[str]) -> dict[str, Any]:
+def _translated(mapping: Any, where: str, notices: list[str], accepts: Callable[[str], bool]) -> dict[str, Any]:
     if mapping is None:
         return {}
     if not isinstance(mapping, dict):
         raise ConfigError(f"{where} must be a mapping of config keys, got {mapping!r}.")
-    migrated = migrate_config(mapping, where)
+    migrated = migrate_config(mapping, where, accepts)
     notices += migrated.notices
     return migrated.config
 
@@ -137,12 +139,13 @@ def _build_one(
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
         notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
-    file_config = _translated(body.get("config"), source, notices)
+    accepts = acceptor(algorithm)
+    file_config = _translated(body.get("config"), source, notices, accepts)
     config = merge_sources(
         anchor_inputs(file_config, base) if base else file_config,
-        _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices),
+        _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices, accepts),
         flag_config,
-        _translated(routed.config, "override", notices),
+        _translated(routed.config, "override", notices, accepts),
     )
     stop_raw = merge_sources(
         _mapping(body.get("stop"), f"{source}: stop"),

@@ -418,8 +418,22 @@ class Migrated:
     notices: tuple[str, ...]
 
 
-def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
-    """Translate the legacy top-level keys of one config mapping (nested sections are kept)."""
+def _native(key: str, rule: Rule, value: Any, accepts: Callable[[str], bool] | None) -> bool:
+    """The algorithm takes ``key`` itself and could not take its translation (IMPALA's own
+    ``replay_proportion`` must not become APPO's ``circular_buffer_iterations_per_batch``)."""
+    if accepts is None or not isinstance(rule, (Rename, Convert)) or not accepts(key):
+        return False
+    targets = [rule.new] if isinstance(rule, Rename) else list(rule.fn(value))
+    return not all(accepts(target) for target in targets)
+
+
+def migrate_config(
+    config: dict[str, Any], where: str = "config", accepts: Callable[[str], bool] | None = None
+) -> Migrated:
+    """Translate the legacy top-level keys of one config mapping (nested sections are kept).
+
+    ``accepts`` (the algorithm's own key check) keeps a key the algorithm still takes when its
+    legacy translation lands on keys that algorithm does not have."""
     from rlcli.core.overrides import deep_merge
 
     out: dict[str, Any] = {}
@@ -431,10 +445,10 @@ def migrate_config(config: dict[str, Any], where: str = "config") -> Migrated:
             continue
         rule = LEGACY_KEYS.get(key)
         if rule is None and key == "evaluation_config" and isinstance(value, dict):
-            nested = migrate_config(value, f"{where}.evaluation_config")
+            nested = migrate_config(value, f"{where}.evaluation_config", accepts)
             out[key] = nested.config
             notices += nested.notices
-        elif rule is None:
+        elif rule is None or _native(key, rule, value, accepts):
             out[key] = value
         elif isinstance(rule, Rename):
             moved.append({rule.new: value})

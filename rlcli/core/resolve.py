@@ -122,10 +122,13 @@ def import_object(path: str, what: str) -> Any:
             f"Cannot import module '{module_name}' for {what} '{path}': {exc}.",
             "Check the name and that it is on PYTHONPATH.",
         ) from None
-    if not hasattr(module, attr):
-        public = [n for n in dir(module) if not n.startswith("_")]
-        raise UsageError(f"Module '{module_name}' has no '{attr}'.", did_you_mean(attr, public))
-    return getattr(module, attr)
+    obj: Any = module
+    for part in attr.split("."):  # module:Class.attr reaches nested names (a qualname)
+        if not hasattr(obj, part):
+            public = [n for n in dir(obj) if not n.startswith("_")]
+            raise UsageError(f"Module '{module_name}' has no '{attr}'.", did_you_mean(part, public))
+        obj = getattr(obj, part)
+    return obj
 
 
 @dataclass(frozen=True)

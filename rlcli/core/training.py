@@ -23,6 +23,7 @@ from typing import Any
 
 from rlcli.core import offline, searchspace, timings
 from rlcli.core.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
+from rlcli.core.config_keys import keys_for_algorithm
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.experiment_dir import (
     find_latest_experiment,
@@ -294,6 +295,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     from rlcli.core.tune_callbacks import StopGuard
 
     spec = prepared.spec
+    keys = keys_for_algorithm(prepared.algorithm_cls)
     if resume:
         return tune.Tuner.restore(
             str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True
@@ -301,7 +303,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     ck = spec.checkpoint
     return tune.Tuner(
         prepared.algorithm_cls,
-        param_space=searchspace.to_tune(with_rolling_return(to_rllib_dict(spec))),
+        param_space=searchspace.to_tune(with_rolling_return(to_rllib_dict(spec, keys))),
         tune_config=tune.TuneConfig(num_samples=spec.num_samples),
         run_config=tune.RunConfig(
             name=spec.name,
