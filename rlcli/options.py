@@ -41,3 +41,35 @@ def ray_options(fn: F) -> F:
     ):
         fn = decorator(fn)
     return fn
+
+
+def rllib_scale_options(fn: F) -> F:
+    """The scale flags of RLlib's own example scripts (``add_rllib_example_script_args``), with
+    the same names; each sets the config key of that name."""
+    for decorator in reversed(
+        (
+            click.option(
+                "--num-env-runners",
+                type=click.IntRange(min=0),
+                metavar="N",
+                help="Remote env runners (0: sample in the trainer).",
+            ),
+            click.option(
+                "--num-envs-per-env-runner",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="Vectorized envs per env runner.",
+            ),
+            click.option(
+                "--num-learners",
+                type=click.IntRange(min=0),
+                metavar="N",
+                help="Remote learners (0: one local learner).",
+            ),
+            click.option(
+                "--num-gpus-per-learner", type=click.FloatRange(min=0), metavar="G", help="GPUs per learner (e.g. 1)."
+            ),
+        )
+    ):
+        fn = decorator(fn)
+    return fn

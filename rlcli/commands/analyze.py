@@ -91,7 +91,11 @@ def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, 
     return 0
 
 
-def _trial_rows(records: list[Any], metric: str, mode: str) -> tuple[list[str], list[dict[str, Any]]]:
+def _trial_rows(
+    records: list[Any], metric: str, mode: str, extra: tuple[str, ...] = ()
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The table's rows; ``extra`` are reported metrics asked for by name (a callback's custom
+    metric, a learner stat), shown at their last reported value."""
     from rlcli.core import analysis
     from rlcli.core.metrics import flatten
 
@@ -106,8 +110,26 @@ def _trial_rows(records: list[Any], metric: str, mode: str) -> tuple[list[str], 
         row["best"] = analysis.score(record, metric, mode, "all")
         row["last"] = analysis.score(record, metric, mode, "last")
         row["time_s"] = record.last("time_total_s")
+        row.update({name: record.last(name) for name in extra if name not in row})
         rows.append(row)
-    return ["trial", "status", *varied, "iterations", "env_steps", "best", "last", "time_s"], rows
+    fixed = ["trial", "status", *varied, "iterations", "env_steps", "best", "last", "time_s"]
+    return fixed + [name for name in extra if name not in fixed], rows
+
+
+def _asked_columns(columns: str | None, sort_by: str | None, filters: tuple[str, ...]) -> tuple[str, ...]:
+    """Every column named by --columns, --sort and --filter, in that order."""
+    names = [c.strip() for c in (columns or "").split(",") if c.strip()]
+    names += [sort_by] if sort_by else []
+    names += [_parse_filter(text)[0] for text in filters]
+    return tuple(dict.fromkeys(names))
+
+
+def _metric_columns(asked: tuple[str, ...], records: list[Any]) -> tuple[str, ...]:
+    """The asked columns that are reported metrics (read from the trials' results)."""
+    from rlcli.core import analysis
+
+    standard = {"trial", "status", "iterations", "env_steps", "best", "last", "time_s", *analysis.varied_keys(records)}
+    return tuple(name for name in asked if name not in standard)
 
 
 _OPS = {
@@ -160,7 +182,13 @@ def trials(
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)
     records = _read_trials((experiment,), metric, console)
-    names, rows = _trial_rows(records, metric, mode)
+    extra = _metric_columns(_asked_columns(columns, sort_by, filters), records)
+    if extra:  # read again with those columns (the scan reads only the columns it is given)
+        records = _read_trials((experiment,), metric, console, base=(*analysis.BASE_COLUMNS, *extra))
+    names, rows = _trial_rows(records, metric, mode, extra)
+    for name in extra:
+        if all(row.get(name) is None for row in rows):
+            _require_column(name, [n for n in names if n not in extra])
     for text in filters:
         column, op, value = _parse_filter(text)
         _require_column(column, names)

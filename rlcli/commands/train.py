@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,7 +13,7 @@ from rlcli.console import Console, TrainProgress
 from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
 from rlcli.core.experiments import TrainInputs, build_specs
 from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest, default_storage_path
-from rlcli.options import ray_options, verbosity
+from rlcli.options import ray_options, rllib_scale_options, verbosity
 
 
 def _resume_inputs(inputs: TrainInputs) -> TrainInputs:
@@ -98,43 +100,34 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     "(its episode is dropped) and restart a dead env-runner actor (RLlib's fault_tolerance). "
     "Without it an env error fails the trial, and --max-failures decides.",
 )
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    metavar="MODULE",
+    help="Import this module first (repeatable), e.g. one that registers envs: --import mypkg --env NAME.",
+)
+@rllib_scale_options
+@click.option(
+    "--show-metric",
+    "show_metrics",
+    multiple=True,
+    metavar="METRIC",
+    help="Also show this reported metric in the live progress (repeatable), e.g. env_runners/my_metric.",
+)
 @ray_options
 @click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved experiments as YAML and exit; starts no Ray.")
 @verbosity
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
-def train(
-    files: tuple[str, ...],
-    run: str | None,
-    env: str | None,
-    config: str | None,
-    stop: str | None,
-    env_config: str | None,
-    checkpoint_freq: int | None,
-    checkpoint_at_end: bool | None,
-    keep_checkpoints_num: int | None,
-    checkpoint_score_attr: str | None,
-    storage_path: str | None,
-    name: str | None,
-    num_samples: int | None,
-    seed: int | None,
-    max_failures: int | None,
-    restart_failed_env_runners: bool | None,
-    ray_address: str | None,
-    ray_num_cpus: int | None,
-    ray_num_gpus: int | None,
-    resume: bool,
-    dry_run: bool,
-    verbose: bool,
-    quiet: bool,
-    overrides: tuple[str, ...],
-) -> int:
+def train(**params: Any) -> int:
     """Train an RLlib algorithm as a Ray Tune experiment.
 
     \b
     Examples:
       rlcli train --run PPO --env CartPole-v1 --stop '{"training_iteration": 20}'
       rlcli train -f tuned_examples/ppo/cartpole-ppo.yaml
+      rlcli train -f my_config.py --num-env-runners 0
       rlcli train --run PPO --env CartPole-v1 lr=0.001 model_config.fcnet_hiddens=[64,64] stop.training_iteration=5
       rlcli train -f sweep.yaml --num-samples 3 --dry-run
       rlcli train --resume --name PPO_CartPole-v1_2026-11-21_20-30-00
@@ -142,38 +135,31 @@ def train(
     KEY=VALUE overrides address the algorithm config by dotted path (values are YAML);
     stop.X= and env_config.X= reach those sections. Precedence: file < --config < flags < overrides.
     """
-    if verbose and quiet:
+    if params["verbose"] and params["quiet"]:
         raise UsageError("-v and -q contradict each other.", "Pass one of them.")
-    console = Console(quiet=quiet, verbose=verbose)
-    inputs = TrainInputs(
-        files=files,
-        run=run,
-        env=env,
-        config=config,
-        stop=stop,
-        env_config=env_config,
-        checkpoint_freq=checkpoint_freq,
-        checkpoint_at_end=checkpoint_at_end,
-        keep_checkpoints_num=keep_checkpoints_num,
-        checkpoint_score_attr=checkpoint_score_attr,
-        storage_path=storage_path,
-        name=name,
-        num_samples=num_samples,
-        seed=seed,
-        max_failures=max_failures,
-        restart_failed_env_runners=restart_failed_env_runners,
-        overrides=overrides,
-    )
-    if resume:
+    console = Console(quiet=params["quiet"], verbose=params["verbose"])
+    inputs = TrainInputs(**{f.name: params[f.name] for f in fields(TrainInputs)})
+    if params["resume"]:
         inputs = _resume_inputs(inputs)
     built = build_specs(inputs)
     for notice in built.notices:
         console.notice(notice)
-    ray = RayOptions(address=ray_address, num_cpus=ray_num_cpus, num_gpus=ray_num_gpus, verbose=verbose)
-    request = TrainRequest(experiments=built.specs, ray=ray, resume=resume, command_line=("rlcli", *sys.argv[1:]))
-    if dry_run:
+    ray = RayOptions(
+        address=params["ray_address"],
+        num_cpus=params["ray_num_cpus"],
+        num_gpus=params["ray_num_gpus"],
+        verbose=params["verbose"],
+    )
+    request = TrainRequest(
+        experiments=built.specs,
+        ray=ray,
+        resume=params["resume"],
+        command_line=("rlcli", *sys.argv[1:]),
+        show_metrics=tuple(params["show_metrics"]),
+    )
+    if params["dry_run"]:
         return _dry_run(request, console)
-    return _train(request, console, named=bool(name))
+    return _train(request, console, named=bool(params["name"]))
 
 
 def _dry_run(request: TrainRequest, console: Console) -> int:

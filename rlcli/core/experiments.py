@@ -24,6 +24,7 @@ from rlcli.core.overrides import merge_sources, parse_override, route_overrides
 from rlcli.core.resolve import canonical_name, check_not_removed
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
 from rlcli.core.stopping import normalize_stop
+from rlcli.core.user_code import import_modules
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class TrainInputs:
     seed: int | None = None
     max_failures: int | None = None
     restart_failed_env_runners: bool | None = None
+    num_env_runners: int | None = None
+    num_envs_per_env_runner: int | None = None
+    num_learners: int | None = None
+    num_gpus_per_learner: float | None = None
+    imports: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
 
 
@@ -55,8 +61,13 @@ class BuiltSpecs:
     notices: tuple[str, ...]
 
 
+#: Flags named as in RLlib's example scripts that set the config key of the same name.
+SCALE_FLAGS = ("num_env_runners", "num_envs_per_env_runner", "num_learners", "num_gpus_per_learner")
+
+
 def build_specs(inputs: TrainInputs) -> BuiltSpecs:
     """Every experiment the invocation asks for, with the notices translation produced."""
+    import_modules(inputs.imports)  # first, on the main thread: they may register envs
     raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
     for path in inputs.files:
         base = Path(path).resolve().parent
@@ -94,6 +105,9 @@ def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
         config["seed"] = inputs.seed
     if inputs.restart_failed_env_runners is not None:
         config.update(fault_tolerance_config(inputs.restart_failed_env_runners))
+    for key in SCALE_FLAGS:
+        if getattr(inputs, key) is not None:
+            config[key] = getattr(inputs, key)
     return {k: v for k, v in exp.items() if v is not None}, config
 
 

@@ -139,6 +139,8 @@ class ResolvedEnv:
     name: str
     creator_path: str | None = None
     atari: bool = False  # made through rlcli's Atari creator (ALE env + RLlib's preprocessing wrapper)
+    #: The name the user's module gave Tune's ``register_env`` (``mymod:NAME`` or ``--import``).
+    registered_as: str | None = None
 
 
 #: Gymnasium namespaces that come from optional packages, with the rlcli extra that installs them.
@@ -156,11 +158,15 @@ def resolve_env(env: str) -> ResolvedEnv:
         return ResolvedEnv(env, atari=True)
     if env in gym.envs.registry:
         return ResolvedEnv(env)
+    if tune_registered(env):
+        return ResolvedEnv(env, registered_as=env)
     if ":" in env:
         module_name, _, attr = env.partition(":")
         _import_module_for_env(module_name, env)
         if attr in gym.envs.registry:
             return ResolvedEnv(env)
+        if tune_registered(attr):  # Griddly's pattern: the module calls tune.register_env(NAME, ...)
+            return ResolvedEnv(env, registered_as=attr)
         import_object(env, "env")
         return ResolvedEnv(env, creator_path=env)
     if "." in env and "/" not in env:
@@ -211,11 +217,32 @@ class ImportedEnvCreator:
             ) from exc
 
 
+def tune_registered(name: str) -> bool:
+    """Whether Tune's ``register_env`` knows ``name`` (in this process, or in the running Ray)."""
+    from ray.tune.registry import ENV_CREATOR, _global_registry
+
+    return bool(_global_registry.contains(ENV_CREATOR, name))
+
+
+def env_creator(resolved: ResolvedEnv) -> Any:
+    """The ``env_config -> Env`` function behind an imported or Tune-registered env (None for
+    gymnasium ids, which ``gym.make`` builds)."""
+    if resolved.registered_as is not None:
+        from ray.tune.registry import ENV_CREATOR, _global_registry
+
+        return _global_registry.get(ENV_CREATOR, resolved.registered_as)
+    if resolved.creator_path is not None:
+        return ImportedEnvCreator(resolved.creator_path)
+    return None
+
+
 def register_env(resolved: ResolvedEnv) -> None:
     """Register an imported env with Tune (needs a running Ray; call again before a resume)."""
     from ray import tune
 
-    if resolved.atari:
+    if resolved.registered_as is not None and resolved.registered_as != resolved.name:
+        tune.register_env(resolved.name, env_creator(resolved))  # RLlib looks up the name as written
+    elif resolved.atari:
         from rlcli.core.atari import AtariEnvCreator
 
         tune.register_env(resolved.name, AtariEnvCreator(resolved.name))

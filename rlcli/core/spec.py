@@ -79,6 +79,8 @@ class TrainRequest:
     ray: RayOptions = field(default_factory=RayOptions)
     resume: bool = False
     command_line: tuple[str, ...] = ()
+    #: Reported metrics the live progress shows besides the returns (``--show-metric``).
+    show_metrics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class ProgressRow:
     rolling_return: float | None = None
     #: N: how many episodes that mean covers (fewer than the window early in a run).
     rolling_episodes: int | None = None
+    #: ``--show-metric`` values: (flattened metric name, value or None when not reported).
+    extra: tuple[tuple[str, float | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,26 @@ class PreparedExperiment:
 def planned_resources(options: RayOptions) -> tuple[float, float]:
     """CPUs and GPUs the local Ray instance will have (flags, else what this machine has)."""
     cpus = options.num_cpus if options.num_cpus is not None else (os.cpu_count() or 1)
+    usable = _torch_gpus()
     if options.num_gpus is not None:
+        if options.num_gpus > usable:
+            raise UsageError(
+                f"--ray-num-gpus {options.num_gpus}: torch can use {usable} GPU(s) on this machine, "
+                "so a learner placed on the others would crash inside its trial.",
+                f"Pass --ray-num-gpus {usable} (or leave it out: rlcli detects the GPUs).",
+            )
         return float(cpus), float(options.num_gpus)
+    return float(cpus), float(usable)
+
+
+def _torch_gpus() -> int:
+    """GPUs torch can use here (CUDA devices; 0 on a CPU-only build)."""
     try:
         import torch
 
-        return float(cpus), float(torch.cuda.device_count())
+        return int(torch.cuda.device_count())
     except Exception:
-        return float(cpus), 0.0
+        return 0
 
 
 #: More trials than this is a typo (``--num-samples 1000000000000``), not a search: Tune would
@@ -114,32 +126,42 @@ def prepare_all(
 
 
 def prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> list[PreparedExperiment]:
-    """Start local Ray and prepare the experiments at the same time.
+    """Start local Ray while RLlib, torch and gymnasium are imported, then prepare.
 
-    Why: ``ray.init`` takes ~4 s, mostly waiting for its processes to come up, and preparing
-    takes ~4-5 s, mostly importing RLlib and torch; one after the other they were the first
-    ~9 s of every run. ``ray.init`` stays on the main thread: Ray ties its processes' lives to
-    the thread that started them (``PR_SET_PDEATHSIG``) and installs its SIGTERM handler there.
-    An error from preparing is raised once Ray is up (the caller shuts it down)."""
+    Why: ``ray.init`` takes ~4 s, mostly waiting for its processes to come up, and importing
+    RLlib and torch takes most of the ~4-5 s that preparing does; one after the other they were
+    the first ~9 s of every run. Only library code runs in the background thread: the user's
+    modules (envs, callbacks, RLModules, which may call ``register_env`` or even ``ray.init``
+    when imported) are imported by :func:`prepare_all` on the main thread once Ray is up, never
+    at the same time as ``ray.init``. ``ray.init`` stays on the main thread: Ray ties its
+    processes' lives to the thread that started them (``PR_SET_PDEATHSIG``) and installs its
+    SIGTERM handler there."""
     import ray  # noqa: F401  (first: with both threads importing, ray.init started ~1 s later)
 
-    outcome: dict[str, Any] = {}
-
-    def prepare_in_background() -> None:
-        try:
-            outcome["prepared"] = prepare_all(specs, options)
-        except BaseException as exc:  # re-raised on the main thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=prepare_in_background, name="rlcli-prepare", daemon=True)
+    worker = threading.Thread(target=_import_libraries, args=(specs,), name="rlcli-imports", daemon=True)
     worker.start()
     try:
         init_ray(options)
     finally:
         worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["prepared"]
+    return prepare_all(specs, options)
+
+
+def _import_libraries(specs: tuple[ExperimentSpec, ...]) -> None:
+    """Import what preparing needs from Ray's own packages (never the user's): the registry's
+    algorithm classes, torch and gymnasium. A failure here is left for :func:`prepare` to report."""
+    try:
+        import gymnasium  # noqa: F401
+        import torch  # noqa: F401
+
+        from rlcli.core.resolve import algorithm_names
+
+        registry = algorithm_names()
+        for spec in specs:
+            if spec.algorithm in registry:
+                registry[spec.algorithm]()
+    except Exception:  # reported where it matters, on the main thread
+        return
 
 
 def can_prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> bool:
@@ -348,7 +370,7 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
     tune_callbacks.stop_problems.clear()
     tune_callbacks.set_sink(sink)
     guard = SignalGuard(sink.interrupting)
-    tuner = _tuner(prepared, resume, [tune_callbacks.ProgressCallback()])
+    tuner = _tuner(prepared, resume, [tune_callbacks.ProgressCallback(request.show_metrics)])
     silence_loggers(request.ray.verbose)
     timings.mark("fit_called")
     with guard.installed():

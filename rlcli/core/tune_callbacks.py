@@ -38,8 +38,9 @@ def set_sink(sink: ProgressSink | None) -> None:
     _active_sink = sink
 
 
-def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
+def row_from_result(trial_name: str, result: dict[str, Any], show: tuple[str, ...] = ()) -> ProgressRow:
     runners = result.get("env_runners") or {}
+    flat = flatten(result) if show else {}
     return ProgressRow(
         trial=trial_name,
         iteration=int(result.get("training_iteration", 0)),
@@ -50,6 +51,7 @@ def row_from_result(trial_name: str, result: dict[str, Any]) -> ProgressRow:
         time_s=float(result.get("time_total_s", 0.0)),
         rolling_return=number(result.get(ROLLING_RETURN)),
         rolling_episodes=_count(result.get(ROLLING_EPISODES)),
+        extra=tuple((name, number(flat.get(name))) for name in show),
     )
 
 
@@ -60,7 +62,11 @@ def _count(value: Any) -> int | None:
 
 
 class ProgressCallback(tune.Callback):
-    """Forwards every result and status change to the active sink."""
+    """Forwards every result and status change to the active sink, with the ``--show-metric``
+    values picked from each result."""
+
+    def __init__(self, show_metrics: tuple[str, ...] = ()) -> None:
+        self.show_metrics = tuple(show_metrics)
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if _active_sink:
@@ -73,7 +79,7 @@ class ProgressCallback(tune.Callback):
             timings.mark("first_result", at=now)
             timings.mark("last_result", at=now, last=True)
         if _active_sink:
-            _active_sink.progress(row_from_result(str(trial), result))
+            _active_sink.progress(row_from_result(str(trial), result, getattr(self, "show_metrics", ())))
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if _active_sink:

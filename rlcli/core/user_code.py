@@ -3,9 +3,10 @@ connectors, policy mapping functions, learner and env-runner classes.
 
 A YAML file or ``KEY=VALUE`` can only hold strings, so a key whose RLlib annotation takes a class
 or a callable (see :mod:`rlcli.core.config_keys`) reads ``pkg.mod:Name`` or ``pkg.mod.Name`` as an
-import path. :func:`check_code_values` imports every one of them on the main thread before Ray
-starts (so ``--dry-run`` finds a missing module, a missing name or a wrong base class), and
-:func:`resolve_code_values` swaps the strings for the objects in the mapping RLlib receives.
+import path. :func:`resolve_code_values` swaps the strings for the objects they name in the mapping RLlib
+receives; preparing an experiment (also for ``--dry-run``) runs it on the main thread before
+training, so a missing module, a missing name or a wrong base class is an error there, never a
+string that fails inside a trial.
 Importing a module runs its code: import paths are trusted input, like the config file itself.
 """
 
@@ -101,18 +102,9 @@ def resolve_code_values(keys: AlgorithmKeys, config: dict[str, Any]) -> dict[str
             out[key] = _resolve_value(key, value, code_keys[key])
         elif key == "rl_module_spec":
             out[key] = build_module_spec(value)
-        elif key == "multiagent" and isinstance(value, dict):
+        elif key in ("multiagent", "evaluation_config") and isinstance(value, dict):
             out[key] = resolve_code_values(keys, value)
     return out
-
-
-def check_code_values(keys: AlgorithmKeys, config: dict[str, Any]) -> None:
-    """Import every path in ``config`` now (main thread, before Ray): a bad one is an error here,
-    never a string that fails inside a trial."""
-    resolve_code_values(keys, config)
-    evaluation = config.get("evaluation_config")
-    if isinstance(evaluation, dict):
-        resolve_code_values(keys, evaluation)
 
 
 _SPEC_KEYS = ("module_class", "catalog_class", "model_config", "observation_space", "action_space", "inference_only")

@@ -15,6 +15,7 @@ from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, train_tin
 pytestmark = pytest.mark.integration
 SECONDS = 30  # generous for a loaded 2-core CI machine; most cases take 0.3 s, those importing Ray ~5 s
 REPO = Path(__file__).resolve().parents[2]
+USERPROJ = REPO / "tests" / "data" / "userproj"
 
 FILES = {
     "empty.yaml": "",
@@ -74,6 +75,18 @@ CASES = [
     ("storage-unwritable", (*TRAIN, "--storage-path", "/proc/rlcli", "stop.training_iteration=1"), 2, "not writable"),
     ("storage-is-a-file", (*TRAIN, "--storage-path", "empty.yaml", "stop.training_iteration=1"), 2, "not writable"),
     ("cluster-unreachable", (*TRAIN, "--ray-address", "127.0.0.1:9", "stop.training_iteration=1"), 1, "reach"),
+    ("gpus-torch-cannot-use", (*TRAIN, "--ray-num-gpus", "64", "stop.training_iteration=1"), 2, "torch can use"),
+    # train: the user's own code by import path (tests/data/userproj is on PYTHONPATH)
+    ("callbacks-module-missing", (*DRY, "callbacks=no_such_mod:Stats"), 2, "no_such_mod"),
+    ("callbacks-name-missing", (*DRY, "callbacks=rlcli_userproj.callbacks:Nope"), 2, "has no 'Nope'"),
+    ("callbacks-wrong-base", (*DRY, "callbacks=rlcli_userproj.callbacks.NotACallback"), 2, "not a subclass of RLlib"),
+    ("on-episode-end-missing", (*DRY, "on_episode_end=rlcli_userproj.callbacks:nope"), 2, "on_episode_end"),
+    ("module-wrong-base", (*DRY, "rl_module_spec.module_class=rlcli_userproj.callbacks:EpisodeStats"), 2, "RLModule"),
+    ("module-spec-typo", (*DRY, "rl_module_spec.modul_class=x.y:Z"), 2, "module_class"),
+    ("connector-not-callable", (*DRY, "env_to_module_connector=rlcli_userproj.envs:np"), 2, "not a class or function"),
+    ("mapping-fn-missing", (*DRY, "policy_mapping_fn=rlcli_userproj.wiring:nope"), 2, "policy_mapping_fn"),
+    ("import-missing", (*DRY, "--import", "no_such_pkg"), 2, "--import no_such_pkg"),
+    ("registered-env-missing", ("train", "--run", "PPO", "--env", "rlcli_userproj.envs:nope", "--dry-run"), 2, "nope"),
     # rollout
     ("rollout-missing", ("rollout", "missing_dir"), 2, "does not exist"),
     ("rollout-empty-dir", ("rollout", "emptydir"), 2, "not a checkpoint"),
@@ -142,7 +155,7 @@ def test_bad_input_is_one_error_line(rlcli_exe, workspace, case):
     _, args, code, needle = case
     before = _digest(workspace / "exp")
     entries = sorted(p.name for p in workspace.iterdir())
-    env = storage_env(workspace)
+    env = storage_env(workspace, PYTHONPATH=str(USERPROJ))
     start = time.monotonic()
     proc = run_rlcli(rlcli_exe, *args, env=env, timeout=120, cwd=workspace)
     elapsed = time.monotonic() - start
