@@ -7,8 +7,11 @@ stderr, so ``-q`` and ``--json`` output pipes cleanly.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,29 @@ def error_line(message: str) -> None:
     """``Error: ...`` as exactly one line on stderr (never wrapped)."""
     sys.stderr.write("Error: " + " ".join(str(message).split()) + "\n")
     sys.stderr.flush()
+
+
+@contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """While user code runs (env constructors, reset/step, RLlib itself), whatever it prints goes
+    to stderr, at the file-descriptor level too (C extensions, subprocesses), so stdout carries
+    only rlcli's data and ``--json`` / ``-q`` output still parses."""
+    sys.stdout.flush()
+    saved_stream = sys.stdout
+    try:
+        saved_fd = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real fd 1 or 2 (embedded): redirecting Python's stream is all we can do
+        saved_fd = None
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stdout = saved_stream
+        if saved_fd is not None:
+            os.dup2(saved_fd, 1)
+            os.close(saved_fd)
 
 
 @dataclass
@@ -84,25 +110,43 @@ class Console:
         target.print(table)
 
     def rollout_summary(self, s: dict[str, Any]) -> None:
-        """Episodes, mean ± std, min/max return, mean length, throughput."""
+        """Episodes, mean ± std, min/max return, mean length, throughput; per-agent and
+        per-policy returns for multi-agent runs."""
         mode = "explore (sampled actions)" if s["explore"] else "greedy (deterministic actions)"
+        seed = f", seed {s['seed']}" if s.get("seed") is not None else ""
         rows = [
             ("checkpoint", s["checkpoint"]),
-            ("env", f"{s['env']} × {s['num_envs']} envs, {mode}"),
+            ("env", f"{s['env']} × {s['num_envs']} envs, {mode}{seed}"),
             ("inference", s["path"]),
             ("episodes", str(s["episodes"])),
         ]
         if s["episodes"]:
-            spread = f"(min {s['return_min']:.2f}, max {s['return_max']:.2f})"
             rows += [
-                ("return", f"{s['return_mean']:.2f} ± {s['return_std']:.2f}  {spread}"),
+                ("return", _return_cell(s["return_mean"], s["return_std"], s["return_min"], s["return_max"])),
                 ("episode length", f"{s['length_mean']:.1f} (mean)"),
             ]
+        rows += _agent_rows(s.get("agents") or {}, s.get("policies") or {})
         rows.append(("env steps", f"{s['env_steps']:,} in {s['seconds']:.2f} s = {s['env_steps_per_s']:,.0f} steps/s"))
         if s["out"]:
             rows.append(("episodes written", s["out"]))
         rows += [("video", video) for video in s["videos"]]
         self.data("\n".join(f"{key:<16} {value}" for key, value in rows))
+
+
+def _return_cell(mean: float, std: float, low: float, high: float) -> str:
+    return f"{mean:.2f} ± {std:.2f}  (min {low:.2f}, max {high:.2f})"
+
+
+def _agent_rows(agents: dict[str, dict[str, Any]], policies: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """One row per agent (with its policy), then one per policy: the per-episode sum of its agents."""
+    rows = []
+    for agent, a in agents.items():
+        cell = _return_cell(a["mean"], a["std"], a["min"], a["max"])
+        rows.append((f"agent {agent}", f"{cell}  policy {a['module']}, {a['episodes']} episodes"))
+    for policy, p in policies.items():
+        cell = _return_cell(p["mean"], p["std"], p["min"], p["max"])
+        rows.append((f"policy {policy}", f"{cell}  agents {', '.join(p['agents'])}"))
+    return rows
 
 
 def _cell(value: Any) -> str:
@@ -173,7 +217,8 @@ class TrainProgress:
             self.console.err.print(
                 f"{row.trial}  iter {row.iteration:4d}  return {_num(row.episode_return):>8}  "
                 f"{_rolling_label(row):<8} {_num(row.rolling_return):>8}  "
-                f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s",
+                f"env steps {row.env_steps:>9,}  time {row.time_s:7.1f}s"
+                + "".join(f"  {name} {_num(value)}" for name, value in row.extra),
                 highlight=False,
                 markup=False,
             )
@@ -184,11 +229,12 @@ class TrainProgress:
             self.live.update(self._table())
 
     def _table(self) -> Table:
-        table = Table(*_COLUMNS, title=None, expand=False)
+        extra = next((tuple(n for n, _ in s.row.extra) for s in self.trials.values() if s.row), ())
+        table = Table(*_COLUMNS, *extra, title=None, expand=False)
         for name, state in sorted(self.trials.items()):
             row = state.row
             cells = (
-                ["-"] * (len(_COLUMNS) - 2)
+                ["-"] * (len(_COLUMNS) - 2 + len(extra))
                 if row is None
                 else [
                     str(row.iteration),
@@ -196,6 +242,7 @@ class TrainProgress:
                     _num(row.rolling_return) + (f" ({row.rolling_episodes})" if row.rolling_episodes else ""),
                     f"{row.env_steps:,}",
                     f"{row.time_s:.1f}s",
+                    *(_num(value) for _, value in row.extra),
                 ]
             )
             table.add_row(name, state.status, *cells)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rlcli.console import Console
+from rlcli.console import Console, stdout_to_stderr
 from rlcli.core.errors import UsageError
 from rlcli.core.loading import load_mapping
 
@@ -32,9 +32,17 @@ def _check_algorithm(run: str | None, state: dict) -> None:
 @click.option("--steps", type=click.IntRange(min=1), metavar="N", help="Env steps to run instead of episodes.")
 @click.option("--explore/--no-explore", default=False, help="Sample actions (--explore) or act greedily (default).")
 @click.option(
-    "--num-envs", type=click.IntRange(min=1), default=8, show_default=True, help="Vectorized envs stepped together."
+    "--num-envs",
+    "--num-envs-per-env-runner",
+    "num_envs",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Vectorized envs stepped together (RLlib's num_envs_per_env_runner).",
 )
-@click.option("--seed", type=int, metavar="S", help="Seed of the envs (env i gets S+i).")
+@click.option(
+    "--seed", type=int, metavar="S", help="Seed of the envs (env i gets S+i) and of sampled actions; same S, same run."
+)
 @click.option(
     "--which", type=click.Choice(["best", "last"]), default="best", show_default=True, help="For trial/experiment dirs."
 )
@@ -99,28 +107,28 @@ def rollout(
     if out and Path(out).suffix.lower() != ".parquet":
         raise UsageError(f"--out '{out}': rollouts are written as Parquet.", "Name the file *.parquet.")
     console = Console(quiet=quiet or as_json)
-    ref = locate(path, Selection(which=which, metric=metric, mode=mode))
-    detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
-    console.notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
-    quiet_ray(RayOptions())
-    spec = RolloutSpec(
-        checkpoint=ref,
-        env=env,
-        env_config=load_mapping(env_config, "--env-config") if env_config else None,
-        episodes=None if steps else (episodes or 10),
-        steps=steps,
-        explore=explore,
-        num_envs=num_envs,
-        seed=seed,
-        out=Path(out) if out else None,
-        video_dir=Path(video_dir) if video_dir else None,
-        render=render,
-        engine=engine,
-    )
-    if run:
-        _check_algorithm(run, load_config_state(ref.path))
-    result = run_rollout(spec)
-    summary = result.as_dict()
+    with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
+        ref = locate(path, Selection(which=which, metric=metric, mode=mode))
+        detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
+        console.notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
+        quiet_ray(RayOptions())
+        spec = RolloutSpec(
+            checkpoint=ref,
+            env=env,
+            env_config=load_mapping(env_config, "--env-config") if env_config else None,
+            episodes=None if steps else (episodes or 10),
+            steps=steps,
+            explore=explore,
+            num_envs=num_envs,
+            seed=seed,
+            out=Path(out) if out else None,
+            video_dir=Path(video_dir) if video_dir else None,
+            render=render,
+            engine=engine,
+        )
+        if run:
+            _check_algorithm(run, load_config_state(ref.path))
+        summary = run_rollout(spec).as_dict()
     if as_json:
         console.json(summary)
     else:

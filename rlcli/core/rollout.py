@@ -45,8 +45,26 @@ class RolloutSpec:
     engine: str = "auto"
 
 
+def return_stats(values: list[float]) -> dict[str, Any]:
+    """Mean, std, min and max of returns (None where there are none), the shape every table uses."""
+    r = np.asarray(values, dtype=float)
+    if not r.size:
+        return {"episodes": 0, "mean": None, "std": None, "min": None, "max": None}
+    return {
+        "episodes": int(r.size),
+        "mean": float(r.mean()),
+        "std": float(r.std()),
+        "min": float(r.min()),
+        "max": float(r.max()),
+    }
+
+
 @dataclass
 class RolloutResult:
+    """What a rollout measured. ``agent_returns`` holds one ``{agent: return}`` per counted
+    episode (aligned with ``returns``; empty for single-agent runs) and ``agent_modules`` the
+    policy (RLModule) each agent acted with, so per-agent and per-policy tables derive from it."""
+
     checkpoint: str
     env: str
     explore: bool
@@ -58,26 +76,54 @@ class RolloutResult:
     seconds: float = 0.0
     out: str | None = None
     videos: list[str] = field(default_factory=list)
+    seed: int | None = None
+    agent_returns: list[dict[str, float]] = field(default_factory=list)
+    agent_modules: dict[str, str] = field(default_factory=dict)
+
+    def per_agent(self) -> dict[str, dict[str, Any]]:
+        """Return statistics of each agent over the episodes it took part in."""
+        agents = sorted({a for episode in self.agent_returns for a in episode})
+        return {
+            a: {"module": self.agent_modules.get(a), **return_stats([e[a] for e in self.agent_returns if a in e])}
+            for a in agents
+        }
+
+    def per_module(self) -> dict[str, dict[str, Any]]:
+        """Return statistics of each policy: per episode, the sum over the agents it controlled."""
+        modules = sorted(set(self.agent_modules.values()))
+        rows = {}
+        for m in modules:
+            sums = [
+                sum(r for a, r in e.items() if self.agent_modules.get(a) == m)
+                for e in self.agent_returns
+                if any(self.agent_modules.get(a) == m for a in e)
+            ]
+            rows[m] = {"agents": sorted(a for a, mm in self.agent_modules.items() if mm == m), **return_stats(sums)}
+        return rows
 
     def as_dict(self) -> dict[str, Any]:
-        r = np.asarray(self.returns, dtype=float)
+        stats = return_stats(self.returns)
         return {
             "checkpoint": self.checkpoint,
             "env": self.env,
             "path": self.path,
             "explore": self.explore,
             "num_envs": self.num_envs,
+            "seed": self.seed,
             "episodes": len(self.returns),
-            "return_mean": float(r.mean()) if r.size else None,
-            "return_std": float(r.std()) if r.size else None,
-            "return_min": float(r.min()) if r.size else None,
-            "return_max": float(r.max()) if r.size else None,
+            "return_mean": stats["mean"],
+            "return_std": stats["std"],
+            "return_min": stats["min"],
+            "return_max": stats["max"],
             "length_mean": float(np.mean(self.lengths)) if self.lengths else None,
             "env_steps": self.env_steps,
             "seconds": self.seconds,
             "env_steps_per_s": self.env_steps / self.seconds if self.seconds else None,
             "returns": self.returns,
             "lengths": self.lengths,
+            "agents": self.per_agent(),
+            "policies": self.per_module(),
+            "agent_returns": self.agent_returns,
             "out": self.out,
             "videos": self.videos,
         }
@@ -221,9 +267,21 @@ def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Polic
 
 
 def episode_quotas(episodes: int, num_envs: int) -> np.ndarray:
-    """Spread N episodes over the envs, so short episodes are not over-counted."""
+    """Spread N episodes over the envs as fixed per-env quotas. Keeping "the first N to finish"
+    instead would favour short episodes (an env in a run of short ones finishes several while a
+    long one is still running); counting each env's first quota episodes in start order keeps
+    every counted episode an independent draw, whatever its length."""
     base, extra = divmod(episodes, num_envs)
     return np.array([base + (1 if i < extra else 0) for i in range(num_envs)])
+
+
+def env_context(env_config: dict[str, Any], vector_index: int = 0) -> Any:
+    """The env config as RLlib hands it to env creators: an ``EnvContext`` (a dict with
+    ``worker_index``, ``num_workers``, ``vector_index``), as for the local EnvRunner that
+    training with ``num_env_runners=0`` uses, so an env that reads them builds here too."""
+    from ray.rllib.env.env_context import EnvContext
+
+    return EnvContext(dict(env_config), worker_index=0, vector_index=vector_index, num_workers=0, remote=False)
 
 
 def raise_if_spaces_differ(module: Any, env: Any, env_name: str) -> None:

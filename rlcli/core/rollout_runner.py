@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,11 @@ import numpy as np
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.resolve import ImportedEnvCreator, resolve_env
 from rlcli.core.rollout import (
+    Policy,
     RolloutResult,
     RolloutSpec,
     check_new_stack,
+    env_context,
     episode_quotas,
     load_config_state,
     load_policy,
@@ -31,7 +34,8 @@ def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
     if resolved.creator_path is not None:
         creator = ImportedEnvCreator(resolved.creator_path)
         same_step = gym.vector.AutoresetMode.SAME_STEP
-        return gym.vector.SyncVectorEnv([lambda: creator(dict(env_config))] * num_envs, autoreset_mode=same_step)
+        makers = [partial(_build, creator, env_context(env_config, vector_index=i)) for i in range(num_envs)]
+        return gym.vector.SyncVectorEnv(makers, autoreset_mode=same_step)
     if gym.spec(env).vector_entry_point is not None:
         try:
             return gym.make_vec(env, num_envs=num_envs, vectorization_mode="vector_entry_point", **env_config)
@@ -39,6 +43,11 @@ def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
             pass  # the batched version does not take these env_config keys: use single envs
     mode = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}
     return gym.make_vec(env, num_envs=num_envs, vectorization_mode="sync", vector_kwargs=mode, **env_config)
+
+
+def _build(creator: Any, context: Any) -> Any:
+    """One sub-env, built from its own EnvContext (a picklable maker, unlike a lambda in a loop)."""
+    return creator(context)
 
 
 def _resets_next_step(env: Any) -> bool:
@@ -154,6 +163,36 @@ def _choose_engine(spec: RolloutSpec, state: dict[str, Any], env_name: str) -> t
     return policy, blockers
 
 
+def _run_fast(spec: RolloutSpec, policy: Policy, env_name: str, env_config: dict[str, Any]) -> RolloutResult:
+    """The fast path: batched inference over a vector env, each env with its episode quota."""
+    num_envs = min(spec.num_envs, spec.episodes) if spec.episodes else spec.num_envs
+    result = RolloutResult(
+        str(spec.checkpoint.path), env_name, spec.explore, num_envs, "RLModule fast path", seed=spec.seed
+    )
+    recorder = Recorder() if spec.out else None
+    if spec.seed is not None:
+        import torch
+
+        torch.manual_seed(spec.seed)  # --explore samples its actions from torch's generator
+    env = None
+    try:
+        env = make_vector_env(env_name, env_config, num_envs)
+        raise_if_spaces_differ(policy.module, env, env_name)
+        run_loop(env, policy, spec, result, recorder)
+    except (UsageError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise RlcliError(f"Rollout failed in env '{env_name}': {type(exc).__name__}: {exc}") from exc
+    finally:
+        if env is not None:
+            env.close()
+    if recorder is not None:
+        from rlcli.core.writers import write_offline_parquet
+
+        result.out = str(write_offline_parquet(recorder.rows, spec.out))
+    return result
+
+
 def run_rollout(spec: RolloutSpec) -> RolloutResult:
     """Load the checkpoint's policy and roll it out; RLlib's EnvRunner handles what the fast
     path cannot reproduce."""
@@ -169,23 +208,7 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
         from rlcli.core.rollout_rllib import run_with_env_runner
 
         return run_with_env_runner(spec, state, env_name, env_config, blockers)
-    num_envs = min(spec.num_envs, spec.episodes) if spec.episodes else spec.num_envs
-    result = RolloutResult(str(ckpt), env_name, spec.explore, num_envs, "RLModule fast path")
-    recorder = Recorder() if spec.out else None
-    env = make_vector_env(env_name, env_config, num_envs)
-    try:
-        raise_if_spaces_differ(policy.module, env, env_name)
-        run_loop(env, policy, spec, result, recorder)
-    except (UsageError, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        raise RlcliError(f"Rollout failed in env '{env_name}': {type(exc).__name__}: {exc}") from exc
-    finally:
-        env.close()
-    if recorder is not None:
-        from rlcli.core.writers import write_offline_parquet
-
-        result.out = str(write_offline_parquet(recorder.rows, spec.out))
+    result = _run_fast(spec, policy, env_name, env_config)
     if spec.render:
         from rlcli.core.video import show_on_screen
 

@@ -13,6 +13,7 @@ import numpy as np
 from rlcli.core.errors import UsageError
 from rlcli.core.files import atomic_path
 from rlcli.core.resolve import ImportedEnvCreator, resolve_env
+from rlcli.core.rollout import env_context
 
 
 def _single_env(env_name: str, env_config: dict[str, Any], render_mode: str = "rgb_array") -> Any:
@@ -21,7 +22,8 @@ def _single_env(env_name: str, env_config: dict[str, Any], render_mode: str = "r
     resolved = resolve_env(env_name)
     if resolved.creator_path is None:
         return gym.make(env_name, render_mode=render_mode, **env_config)
-    return ImportedEnvCreator(resolved.creator_path)({**env_config, "render_mode": render_mode})
+    context = env_context({**env_config, "render_mode": render_mode})
+    return ImportedEnvCreator(resolved.creator_path)(context)
 
 
 def _rendering_env(env_name: str, env_config: dict[str, Any], mode: str) -> Any:
