@@ -59,8 +59,9 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     "files",
     multiple=True,
     type=click.Path(dir_okay=False),
-    metavar="FILE.yaml",
-    help="Classic RLlib experiment file (repeatable): name: {run, env, stop, config, ...}.",
+    metavar="FILE",
+    help="Experiment file (repeatable): classic YAML/JSON (name: {run, env, stop, config, ...}) or a .py "
+    "file defining config (an AlgorithmConfig) and optionally stop and name.",
 )
 @click.option(
     "--run", "--algo", "run", metavar="ALGO", help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class."

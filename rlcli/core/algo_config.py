@@ -45,7 +45,7 @@ def fix_inconsistent_defaults(cls: Any, spec: ExperimentSpec) -> tuple[Experimen
     rlcli sets ``lr: null`` and says so."""
     default = cls.get_default_config()
     uses_split_lrs = hasattr(default, "actor_lr") and hasattr(default, "critic_lr") and hasattr(default, "alpha_lr")
-    if uses_split_lrs and default.lr is not None and "lr" not in spec.config:
+    if uses_split_lrs and default.lr is not None and spec.config.get("lr", default.lr) == default.lr:
         config = {**spec.config, "lr": None}
         notice = f"{spec.name}: lr=None ({spec.algorithm} learns with actor_lr, critic_lr and alpha_lr)"
         return dataclasses.replace(spec, config=config), [notice]

@@ -191,9 +191,8 @@ def _takes_str(annotation: str) -> bool:
 def _builder_keys(config_cls: type) -> dict[str, BuilderKey]:
     keys: dict[str, BuilderKey] = {}
     for method in BUILDER_METHODS:
-        signature = inspect.signature(getattr(config_cls, method))
-        for keyword, parameter in signature.parameters.items():
-            if keyword == "self" or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+        for keyword, parameter in _keywords(config_cls, method):
+            if keyword in keys:
                 continue
             annotation = str(parameter.annotation)
             attribute, deprecated = _attribute_for(config_cls, method, keyword)
@@ -206,6 +205,18 @@ def _builder_keys(config_cls: type) -> dict[str, BuilderKey]:
                 deprecated=deprecated,
             )
     return keys
+
+
+def _keywords(config_cls: type, method: str) -> list[tuple[str, inspect.Parameter]]:
+    """The keywords of ``method`` across the MRO: ``PPOConfig.training(**kwargs)`` passes
+    ``AlgorithmConfig.training``'s own (``train_batch_size_per_learner``, ``lr``, ...) upwards."""
+    found = []
+    for klass in config_cls.__mro__:
+        if method in vars(klass):
+            for keyword, parameter in inspect.signature(vars(klass)[method]).parameters.items():
+                if keyword != "self" and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                    found.append((keyword, parameter))
+    return found
 
 
 def _attributes(default: Any) -> frozenset[str]:

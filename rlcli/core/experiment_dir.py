@@ -60,8 +60,22 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
     return {spec.name: body}
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, plus a readable stand-in for a value only Python can hold (a lambda from a
+    ``.py`` config file): the experiment still runs from the file, and its YAML says what was there."""
+
+
+def _python_only(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
+    return dumper.represent_str(
+        f"<python object {getattr(value, '__qualname__', type(value).__name__)}; set in Python>"
+    )
+
+
+_Dumper.add_multi_representer(object, _python_only)
+
+
 def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
 
 
 def write_spec_file(spec: ExperimentSpec, command_line: tuple[str, ...]) -> Path:

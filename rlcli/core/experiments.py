@@ -21,6 +21,7 @@ from rlcli.core.legacy import legacy_env_config, migrate_config, migrate_env_id,
 from rlcli.core.loading import load_experiment_file, load_mapping
 from rlcli.core.offline import anchor_inputs
 from rlcli.core.overrides import merge_sources, parse_override, route_overrides
+from rlcli.core.pyconfig import is_python_file, load_python_experiment
 from rlcli.core.resolve import canonical_name, check_not_removed
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
 from rlcli.core.stopping import normalize_stop
@@ -71,7 +72,8 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
     raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
     for path in inputs.files:
         base = Path(path).resolve().parent
-        raws += [(name, body, f"{path}:{name}", base) for name, body in load_experiment_file(path)]
+        loaded = load_python_experiment(path) if is_python_file(path) else load_experiment_file(path)
+        raws += [(name, body, f"{path}:{name}", base) for name, body in loaded]
     if not raws:
         raws = [(None, {}, "command line", None)]
     if inputs.name and len(raws) > 1:

@@ -111,6 +111,46 @@ _MODEL_OBSOLETE = {
 }
 
 
+#: Keys of the old stack's ``MODEL_DEFAULTS`` (its model catalog) that RLlib 2.60's default
+#: RLModules do not read; at their old default they carry no intent and are left out (a test
+#: checks the list against ``ray.rllib.models.catalog.MODEL_DEFAULTS``).
+_MODEL_OLD_CATALOG = frozenset(
+    {
+        "always_check_shapes",
+        "attention_dim",
+        "attention_head_dim",
+        "attention_init_gru_gate_bias",
+        "attention_memory_inference",
+        "attention_memory_training",
+        "attention_num_heads",
+        "attention_num_transformer_units",
+        "attention_position_wise_mlp_dim",
+        "attention_use_n_prev_actions",
+        "attention_use_n_prev_rewards",
+        "conv_bias_initializer_config",
+        "conv_kernel_initializer_config",
+        "conv_transpose_bias_initializer",
+        "conv_transpose_bias_initializer_config",
+        "conv_transpose_kernel_initializer",
+        "conv_transpose_kernel_initializer_config",
+        "encoder_latent_dim",
+        "fcnet_bias_initializer_config",
+        "fcnet_weights_initializer",
+        "fcnet_weights_initializer_config",
+        "lstm_bias_initializer_config",
+        "lstm_weights_initializer",
+        "lstm_weights_initializer_config",
+        "no_final_linear",
+        "post_fcnet_bias_initializer",
+        "post_fcnet_bias_initializer_config",
+        "post_fcnet_weights_initializer",
+        "post_fcnet_weights_initializer_config",
+        "use_attention",
+    }
+)
+_CUSTOM_MODEL_KEYS = ("custom_model", "custom_model_config", "custom_action_dist", "custom_preprocessor")
+
+
 def _model(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"'model' must be a mapping, got {value!r}.")
@@ -120,7 +160,11 @@ def _model(value: Any) -> dict[str, Any]:
         if key in _MODEL_ATARI:
             atari.update(_atari_setting(key, sub))
             continue
-        if key in ("custom_model", "custom_model_config", "custom_action_dist", "custom_preprocessor"):
+        if key in _CUSTOM_MODEL_KEYS and not sub:
+            continue  # the old default (None / {}): nothing was customized
+        if key in _MODEL_OLD_CATALOG and not (key == "use_attention" and sub):
+            continue  # an old-catalog setting the new default modules do not have
+        if key in _CUSTOM_MODEL_KEYS or key == "use_attention":
             raise ConfigError(
                 f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
                 "Write an RLModule and set it through rl_module_spec (see RLlib's RLModule docs).",

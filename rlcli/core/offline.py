@@ -92,7 +92,7 @@ def prepare_inputs(spec: ExperimentSpec, cache_dir: Path | None = None) -> tuple
     datasets zipped) into a cache once, since Ray Data cannot read them; fill in the one setting
     RLlib 2.60 requires of a local learner. Returns the spec and notices."""
     notices = []
-    if not spec.config.get("num_learners") and "dataset_num_iters_per_learner" not in spec.config:
+    if not spec.config.get("num_learners") and spec.config.get("dataset_num_iters_per_learner") is None:
         spec = dataclasses.replace(
             spec, config={**spec.config, "dataset_num_iters_per_learner": DEFAULT_ITERS_PER_LEARNER}
         )
