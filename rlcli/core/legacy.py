@@ -159,31 +159,41 @@ def _model(value: Any) -> dict[str, Any]:
     for key, sub in value.items():
         if key in _MODEL_ATARI:
             atari.update(_atari_setting(key, sub))
-            continue
-        if key in _CUSTOM_MODEL_KEYS and not sub:
-            continue  # the old default (None / {}): nothing was customized
-        if key in _MODEL_OLD_CATALOG and not (key == "use_attention" and sub):
-            continue  # an old-catalog setting the new default modules do not have
-        if key in _CUSTOM_MODEL_KEYS or key == "use_attention":
-            raise ConfigError(
-                f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
-                "Write an RLModule and set it through rl_module_spec (see RLlib's RLModule docs).",
-            )
-        if key == "lstm_use_prev_action_reward":
-            out["lstm_use_prev_action"] = out["lstm_use_prev_reward"] = sub
-        elif key in _MODEL_RENAMES:
-            out[_MODEL_RENAMES[key]] = sub
-        elif key in MODEL_CONFIG_FIELDS:
-            out[key] = sub
-        elif key not in _MODEL_OBSOLETE:
-            raise ConfigError(
-                f"'model.{key}' has no equivalent in RLlib 2.60's model_config.",
-                did_you_mean(str(key), MODEL_CONFIG_FIELDS) or "Remove it or move it into your own RLModule.",
-            )
+        elif not _left_out(key, sub):
+            out.update(_model_key(key, sub))
     converted: dict[str, Any] = {"model_config": out} if out or not atari else {}
     if atari:
         converted["env_config"] = {ATARI_SETTINGS: atari}
     return converted
+
+
+def _left_out(key: str, value: Any) -> bool:
+    """Old ``model`` keys with nothing to carry over: a custom_* at its empty default, an
+    old-catalog setting the new default modules lack, a setting of the old preprocessors."""
+    if key in _CUSTOM_MODEL_KEYS:
+        return not value
+    if key == "use_attention":
+        return not value
+    return key in _MODEL_OLD_CATALOG or key in _MODEL_OBSOLETE
+
+
+def _model_key(key: str, value: Any) -> dict[str, Any]:
+    """One old ``model`` sub-key → ``model_config`` entries, or an error saying what to do."""
+    if key in _CUSTOM_MODEL_KEYS or key == "use_attention":
+        raise ConfigError(
+            f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
+            "Write an RLModule and set it through rl_module_spec (see 'Your own code' in the README).",
+        )
+    if key == "lstm_use_prev_action_reward":
+        return {"lstm_use_prev_action": value, "lstm_use_prev_reward": value}
+    if key in _MODEL_RENAMES:
+        return {_MODEL_RENAMES[key]: value}
+    if key in MODEL_CONFIG_FIELDS:
+        return {key: value}
+    raise ConfigError(
+        f"'model.{key}' has no equivalent in RLlib 2.60's model_config.",
+        did_you_mean(str(key), MODEL_CONFIG_FIELDS) or "Remove it or move it into your own RLModule.",
+    )
 
 
 def _atari_setting(key: str, value: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlcli.core.errors import RlcliError, UsageError
-from rlcli.core.resolve import ImportedEnvCreator, resolve_env
+from rlcli.core.resolve import env_creator, resolve_env
 from rlcli.core.rollout import (
     Policy,
     RolloutResult,
@@ -30,9 +30,8 @@ def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
     same dynamics, many times faster), else a synchronous vector env of single envs."""
     import gymnasium as gym
 
-    resolved = resolve_env(env)
-    if resolved.creator_path is not None:
-        creator = ImportedEnvCreator(resolved.creator_path)
+    creator = env_creator(resolve_env(env))  # an imported env, or one the user's module registered
+    if creator is not None:
         same_step = gym.vector.AutoresetMode.SAME_STEP
         makers = [partial(_build, creator, env_context(env_config, vector_index=i)) for i in range(num_envs)]
         return gym.vector.SyncVectorEnv(makers, autoreset_mode=same_step)

@@ -46,9 +46,7 @@ def test_dry_run_of_a_python_file_reads_back_and_mixes_with_yaml(rlcli_exe, tmp_
     (tmp_path / "again.yaml").write_text(proc.stdout)
     yaml_file = tmp_path / "other.yaml"
     yaml_file.write_text("other:\n  run: DQN\n  env: CartPole-v1\n  stop: {training_iteration: 1}\n")
-    proc = run_rlcli(
-        rlcli_exe, "train", "-f", str(tmp_path / "again.yaml"), "-f", str(yaml_file), "--dry-run", env=env
-    )
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(tmp_path / "again.yaml"), "-f", str(yaml_file), "--dry-run", env=env)
     assert proc.returncode == 0, proc.stderr
     both = yaml.safe_load(proc.stdout)
     assert both["cartpole_ppo"] == shown["cartpole_ppo"]
