@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from rlcli.core.errors import RlcliError
+from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.resolve import register_env, resolve_env
 from rlcli.core.rollout import RolloutResult, RolloutSpec, episode_quotas
 
@@ -125,6 +125,15 @@ def run_with_env_runner(
 ) -> RolloutResult:
     import ray
 
+    unsupported = [
+        flag for flag, on in (("--out", spec.out), ("--video-dir", spec.video_dir), ("--render", spec.render)) if on
+    ]
+    if unsupported:
+        raise UsageError(
+            f"{', '.join(unsupported)}: only the fast path records steps and frames, and this rollout runs on "
+            f"RLlib's EnvRunner ({'; '.join(blockers)}).",
+            "Drop the flag, or roll out a checkpoint the fast path can run (--engine auto).",
+        )
     seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
     spec = replace(spec, seed=seed)
     num_envs = min(spec.num_envs, spec.episodes) if spec.episodes else spec.num_envs

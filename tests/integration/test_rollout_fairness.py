@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rollout_envs
-from helpers import TINY_PPO, run_rlcli, storage_env
+from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env
 
 pytestmark = pytest.mark.integration
 
@@ -142,3 +142,12 @@ def test_quiet_summary_is_not_mixed_with_env_prints(skewed, rlcli_exe):
     assert proc.returncode == 0, proc.stderr
     assert "env says" not in proc.stdout and "env says: reset" in proc.stderr
     assert [line.split()[0] for line in proc.stdout.splitlines()][:3] == ["checkpoint", "env", "inference"]
+
+
+def test_recording_flags_on_rllibs_env_runner_are_refused(skewed, rlcli_exe, tmp_path):
+    """--out/--video-dir/--render record on the fast path only; RLlib's path used to drop them silently."""
+    exp, env = skewed
+    out = tmp_path / "steps.parquet"
+    proc = run_rlcli(rlcli_exe, "rollout", str(exp), "--engine", "rllib", "--out", str(out), env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert last_error_line(proc.stderr).startswith("Error: --out: only the fast path records") and not out.exists()
