@@ -12,18 +12,17 @@ import numpy as np
 
 from rlcli.core.errors import UsageError
 from rlcli.core.files import atomic_path
-from rlcli.core.resolve import ImportedEnvCreator, resolve_env
+from rlcli.core.resolve import env_creator, resolve_env
 from rlcli.core.rollout import env_context
 
 
 def _single_env(env_name: str, env_config: dict[str, Any], render_mode: str = "rgb_array") -> Any:
     import gymnasium as gym
 
-    resolved = resolve_env(env_name)
-    if resolved.creator_path is None:
+    creator = env_creator(resolve_env(env_name))  # an imported env, or one the user's module registered
+    if creator is None:
         return gym.make(env_name, render_mode=render_mode, **env_config)
-    context = env_context({**env_config, "render_mode": render_mode})
-    return ImportedEnvCreator(resolved.creator_path)(context)
+    return creator(env_context({**env_config, "render_mode": render_mode}))
 
 
 def _rendering_env(env_name: str, env_config: dict[str, Any], mode: str) -> Any:
@@ -41,17 +40,28 @@ def _rendering_env(env_name: str, env_config: dict[str, Any], mode: str) -> Any:
         ) from None
 
 
+def _render(env: Any) -> Any:
+    """A frame, or a usage error for an env that cannot render (gymnasium's default ``render``)."""
+    try:
+        return env.render()
+    except NotImplementedError:
+        name = type(env.unwrapped).__name__
+        raise UsageError(
+            f"Env {name} does not render (its render() is not implemented).", "Drop --video-dir/--render."
+        ) from None
+
+
 def play_episode(env: Any, policy: Any, seed: int | None, on_frame: Any = None) -> None:
     """One episode with the policy, calling ``on_frame`` with each rendered frame."""
     obs, _ = env.reset(seed=seed)
-    frame = env.render()
+    frame = _render(env)
     if on_frame:
         on_frame(frame)
     done = False
     while not done:
         action = policy(np.asarray(obs)[None])[0]
         obs, _, terminated, truncated, _ = env.step(action)
-        frame = env.render()
+        frame = _render(env)
         if on_frame:
             on_frame(frame)
         done = terminated or truncated

@@ -145,9 +145,13 @@ def test_quiet_summary_is_not_mixed_with_env_prints(skewed, rlcli_exe):
 
 
 def test_recording_flags_on_rllibs_env_runner_are_refused(skewed, rlcli_exe, tmp_path):
-    """--out/--video-dir/--render record on the fast path only; RLlib's path used to drop them silently."""
+    """--out/--video-dir/--render record on the fast path only (RLlib's path used to drop them
+    silently), and an env without rendering is a usage error, not an internal one."""
     exp, env = skewed
     out = tmp_path / "steps.parquet"
     proc = run_rlcli(rlcli_exe, "rollout", str(exp), "--engine", "rllib", "--out", str(out), env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert last_error_line(proc.stderr).startswith("Error: --out: only the fast path records") and not out.exists()
+    proc = run_rlcli(rlcli_exe, "rollout", str(exp), "--video-dir", str(tmp_path / "videos"), env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "does not render" in last_error_line(proc.stderr)
