@@ -102,11 +102,12 @@ def test_custom_metrics_reach_analyze_and_rollout(rlcli_exe, single_agent, user_
     proc = run_rlcli(rlcli_exe, "analyze", "best-checkpoint", str(exp), "--metric", metric, "-q", env=user_env)
     assert proc.returncode == 0, proc.stderr
     assert "checkpoint_" in proc.stdout
-    proc = run_rlcli(rlcli_exe, "rollout", str(exp), "--episodes", "4", "--json", env=user_env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    rollout = json.loads(proc.stdout)
-    assert rollout["lengths"] == [20, 20, 20, 20]
-    assert all(0 <= r <= 20 for r in rollout["returns"])
+    for engine in ("fast", "rllib"):  # the user's RLModule, connector and registered env on both
+        proc = run_rlcli(rlcli_exe, "rollout", str(exp), "--episodes", "4", "--engine", engine, "--json", env=user_env)
+        assert proc.returncode == 0, (engine, proc.stderr[-3000:])
+        rollout = json.loads(proc.stdout)
+        assert rollout["lengths"] == [20, 20, 20, 20], engine
+        assert all(0 <= r <= 20 for r in rollout["returns"]), engine
 
 
 def test_import_flag_and_a_name_registered_by_the_users_module(rlcli_exe, user_env):
