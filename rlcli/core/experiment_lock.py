@@ -46,25 +46,41 @@ def _alive(pid: int) -> bool:
 
 
 def _try_claim(exp_dir: Path) -> bool:
-    """Create the lock; False when a live process (here or on another host) holds it."""
+    """Create the lock; False when a live process (here or on another host) holds it.
+
+    The lock appears with its holder already written in it (written to a private file, then
+    hard-linked into place, which fails if the lock exists): a lock is never seen empty, so a
+    run that starts at the same moment never mistakes a fresh lock for a stale one."""
     exp_dir.mkdir(parents=True, exist_ok=True)
     lock = exp_dir / LOCK_FILE
     me = f"{os.getpid()} {socket.gethostname()}"
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = _holder(lock)
-            if holder is not None:
-                pid, host = holder
-                if host != socket.gethostname() or (pid != os.getpid() and _alive(pid)):
+    mine = exp_dir / f"{LOCK_FILE}.{os.getpid()}"
+    mine.write_text(me, encoding="utf-8")
+    try:
+        for _ in range(2):
+            try:
+                os.link(mine, lock)
+                return True
+            except FileExistsError:
+                if _held_by_another(lock):
                     return False
-            lock.unlink(missing_ok=True)  # stale: its process is gone
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(me)
-        return True
-    return False
+                lock.unlink(missing_ok=True)  # stale: its process is gone
+        return False
+    finally:
+        mine.unlink(missing_ok=True)
+
+
+def _held_by_another(lock: Path) -> bool:
+    holder = _holder(lock)
+    if holder is None:  # damaged (locks appear complete, so no writer is midway): stale
+        return False
+    pid, host = holder
+    return host != socket.gethostname() or (pid != os.getpid() and _alive(pid))
+
+
+def _used(exp_dir: Path) -> bool:
+    """The directory exists with something in it: a made-up name another run already took."""
+    return exp_dir.is_dir() and any(exp_dir.iterdir())
 
 
 @contextmanager
@@ -74,7 +90,9 @@ def claimed(spec: ExperimentSpec) -> Iterator[ExperimentSpec]:
     auto_named = spec.auto_named
     candidate, n = spec, 1
     while True:
-        if _try_claim(candidate.path):
+        if auto_named and n < 100 and _used(candidate.path):
+            pass  # another run's, even before Tune has written its state there: take the next name
+        elif _try_claim(candidate.path):
             if not (auto_named and has_experiment_state(candidate.path)):
                 break
             (candidate.path / LOCK_FILE).unlink(missing_ok=True)  # an older run's: take the next name
