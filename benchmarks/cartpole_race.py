@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from rlcli.core.metrics import iter_result_rows
-from rlcli.core.rolling_return import ROLLING_RETURN
+from rlcli.core.rllib.rolling_return import ROLLING_RETURN
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tuned_examples" / "ppo" / "cartpole-ppo.yaml"

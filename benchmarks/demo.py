@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from rlcli.core.metrics import iter_result_rows
-from rlcli.core.rolling_return import ROLLING_RETURN
+from rlcli.core.rllib.rolling_return import ROLLING_RETURN
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tuned_examples" / "ppo" / "cartpole-ppo.yaml"

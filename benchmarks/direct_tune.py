@@ -26,7 +26,7 @@ import yaml  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.rllib.algorithms.registry import ALGORITHMS  # noqa: E402
 
-from rlcli.core.rolling_return import ROLLING_RETURN, with_rolling_return  # noqa: E402
+from rlcli.core.rllib.rolling_return import ROLLING_RETURN, with_rolling_return  # noqa: E402
 
 
 def main() -> None:

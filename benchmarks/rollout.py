@@ -49,7 +49,7 @@ def raw_random_loop(mode: str) -> float:
 def rllib_evaluate(ckpt: Path) -> tuple[float, float]:
     import ray
 
-    from rlcli.core.rollout import load_config_state
+    from rlcli.core.rollout.policy import load_config_state
 
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:

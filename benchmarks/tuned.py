@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rlcli.core.examples import Example, all_examples  # noqa: E402
+from rlcli.core.config.examples import Example, all_examples  # noqa: E402
 from rlcli.core.metrics import flatten, iter_result_rows, number  # noqa: E402
 
 RESULTS_JSON = ROOT / "tuned_examples" / "results.json"

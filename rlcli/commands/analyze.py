@@ -24,7 +24,7 @@ def _read_trials(
     paths: tuple[str, ...], metric: str, console: Console, base: tuple[str, ...] | None = None
 ) -> list[Any]:
     """The trials of each experiment given (each read once), with what went wrong reading them on stderr."""
-    from rlcli.core import analysis
+    from rlcli.core.analysis import trials as analysis
 
     records: list[Any] = []
     seen: set[Path] = set()
@@ -68,7 +68,7 @@ def analyze() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
     """The checkpoint on disk whose own reported result is best."""
-    from rlcli.core import analysis
+    from rlcli.core.analysis import trials as analysis
 
     console = Console(quiet=quiet or as_json)
     metric = analysis.resolve_metric(metric)
@@ -96,7 +96,7 @@ def _trial_rows(
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """The table's rows; ``extra`` are reported metrics asked for by name (a callback's custom
     metric, a learner stat), shown at their last reported value."""
-    from rlcli.core import analysis
+    from rlcli.core.analysis import trials as analysis
     from rlcli.core.metrics import flatten
 
     varied = analysis.varied_keys(records)
@@ -126,7 +126,7 @@ def _asked_columns(columns: str | None, sort_by: str | None, filters: tuple[str,
 
 def _metric_columns(asked: tuple[str, ...], records: list[Any]) -> tuple[str, ...]:
     """The asked columns that are reported metrics (read from the trials' results)."""
-    from rlcli.core import analysis
+    from rlcli.core.analysis import trials as analysis
 
     standard = {"trial", "status", "iterations", "env_steps", "best", "last", "time_s", *analysis.varied_keys(records)}
     return tuple(name for name in asked if name not in standard)
@@ -176,7 +176,7 @@ def trials(
     as_csv: bool,
 ) -> int:
     """One row per trial: status, searched hyperparameters, iterations, env steps, best/last metric, time."""
-    from rlcli.core import analysis
+    from rlcli.core.analysis import trials as analysis
     from rlcli.core.metrics import number
 
     console = Console(quiet=as_json or as_csv)
@@ -224,13 +224,13 @@ def _require_column(column: str, names: list[str]) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
 def best_config(experiment: str, metric: str | None, mode: str, fmt: str, output: str | None) -> int:
     """The best trial's config as a runnable ``rlcli train -f`` file."""
-    from rlcli.core import analysis
-    from rlcli.core.best_config import best_config_document
+    from rlcli.core.analysis import trials as analysis
+    from rlcli.core.analysis.best_config import best_config_document
 
     metric = analysis.resolve_metric(metric)
     records = _read_trials((experiment,), metric, Console())
     doc = best_config_document(records, metric, mode)
-    from rlcli.core.experiment_dir import dump_yaml
+    from rlcli.core.config.spec_file import dump_yaml
 
     text = dump_yaml(doc) if fmt == "yaml" else json.dumps(doc, indent=2) + "\n"
     if output:
@@ -249,7 +249,7 @@ def best_config(experiment: str, metric: str | None, mode: str, fmt: str, output
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="File to write (atomically).")
 def export(experiment: str, fmt: str, output: str) -> int:
     """All trials' result rows, flattened, to CSV, Parquet or JSON lines."""
-    from rlcli.core.export import export_rows
+    from rlcli.core.analysis.export import export_rows
 
     count = export_rows(experiment, Path(output), fmt)
     Console().notice(f"wrote {count} rows to {output}")
@@ -274,7 +274,7 @@ def _smooth_option(fn: Any) -> Any:
 
 
 def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> dict[str, list[Any]]:
-    from rlcli.core.curves import group_by_experiment
+    from rlcli.core.analysis.curves import group_by_experiment
 
     return group_by_experiment(_read_trials(paths, metric, console))
 
@@ -305,7 +305,8 @@ def plot(
     """
     import shutil
 
-    from rlcli.core import analysis, curves, plots
+    from rlcli.core.analysis import trials as analysis
+    from rlcli.core.analysis.trials import curves, plots
 
     console = Console()
     if out:
@@ -318,7 +319,7 @@ def plot(
         plots.file_plot(lines, Path(out), title, xlabel, metric)
         console.notice(f"wrote {out} ({len(lines)} curve(s))")
         return 0
-    from rlcli.core.braille import render
+    from rlcli.core.analysis.braille import render
 
     columns, rows = shutil.get_terminal_size((100, 30))
     console.styled_lines(render(lines, title, xlabel, (min(columns, 160), min(max(rows - 2, 16), 40))))
@@ -358,7 +359,8 @@ def compare(
       rlcli analyze compare ~/ray_results/ppo ~/ray_results/appo --threshold 450
       rlcli analyze compare ~/ray_results/sweep --by config --csv
     """
-    from rlcli.core import analysis, curves
+    from rlcli.core.analysis import trials as analysis
+    from rlcli.core.analysis.trials import curves
 
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)

@@ -23,7 +23,7 @@ def examples() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
 def list_examples(as_json: bool) -> int:
     """A table: name, algorithm, env, target, what reaching it took when measured."""
-    from rlcli.core.examples import all_examples
+    from rlcli.core.config.examples import all_examples
 
     rows = [e.__dict__ | {"path": str(e.path)} for e in all_examples()]
     columns = ["name", "algorithm", "env", "target", "measured"]
@@ -35,7 +35,7 @@ def list_examples(as_json: bool) -> int:
 @click.argument("name")
 def show(name: str) -> int:
     """Print the example's YAML file."""
-    from rlcli.core.examples import find_example
+    from rlcli.core.config.examples import find_example
 
     Console().data(find_example(name).path.read_text(encoding="utf-8").rstrip())
     return 0
@@ -49,7 +49,7 @@ def show(name: str) -> int:
 def run(name: str, train_args: tuple[str, ...]) -> int:
     """Train the example: `rlcli train -f FILE` plus any train options and key=value overrides."""
     from rlcli.commands.train import train
-    from rlcli.core.examples import find_example
+    from rlcli.core.config.examples import find_example
 
     example = find_example(name)
     Console().notice(f"rlcli train -f {example.path} {' '.join(train_args)}".rstrip())

@@ -21,7 +21,7 @@ def migrate(file: str, output: str | None) -> int:
       rlcli migrate old/cartpole-ppo.yaml
       rlcli migrate old/cartpole-ppo.yaml -o cartpole-ppo.yaml && rlcli train -f cartpole-ppo.yaml
     """
-    from rlcli.core.migrate import migrate_file
+    from rlcli.core.config.migrate import migrate_file
 
     if not Path(file).is_file():
         raise UsageError(f"'{file}' is not a file.", "Pass a YAML experiment file.")

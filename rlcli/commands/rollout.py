@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from rlcli.console import Console, stdout_to_stderr
+from rlcli.core.config.overrides import load_mapping
 from rlcli.core.errors import UsageError
-from rlcli.core.loading import load_mapping
 
 
 def _check_algorithm(run: str | None, state: dict) -> None:
-    from rlcli.core.resolve import canonical_name
+    from rlcli.core.rllib.resolve import canonical_name
 
     trained = getattr(state.get("class"), "__name__", "").replace("Config", "")
     if run and trained and canonical_name(run).upper() != trained.upper():
@@ -96,11 +96,11 @@ def rollout(
       rlcli rollout TRIAL_DIR --which last --explore --json
       rlcli rollout CKPT --out episodes.parquet --video-dir videos/
     """
-    from rlcli.core.checkpoints import Selection, locate
     from rlcli.core.quiet import quiet_ray
-    from rlcli.core.rollout import RolloutSpec, load_config_state
-    from rlcli.core.rollout_runner import run_rollout
+    from rlcli.core.rollout.policy import RolloutSpec, load_config_state
+    from rlcli.core.rollout.runner import run_rollout
     from rlcli.core.spec import RayOptions
+    from rlcli.core.store.checkpoints import Selection, locate
 
     if episodes and steps:
         raise UsageError("--episodes and --steps exclude each other.", "Pass one of them.")

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from rlcli.console import Console, TrainProgress
+from rlcli.core.config.experiments import TrainInputs, build_specs
 from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
-from rlcli.core.experiments import TrainInputs, build_specs
 from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest, default_storage_path
 from rlcli.options import ray_options, rllib_scale_options, verbosity
 
@@ -20,7 +20,7 @@ def _resume_inputs(inputs: TrainInputs) -> TrainInputs:
     """``--resume --name N`` alone: read the algorithm, env and config from N's saved spec."""
     from dataclasses import replace
 
-    from rlcli.core.experiment_dir import SPEC_FILE
+    from rlcli.core.config.spec_file import SPEC_FILE
 
     if inputs.files or inputs.run or not inputs.name:
         return inputs
@@ -164,9 +164,9 @@ def train(**params: Any) -> int:
 
 
 def _dry_run(request: TrainRequest, console: Console) -> int:
-    from rlcli.core import training
-    from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
+    from rlcli.core.config.spec_file import dump_yaml, spec_to_dict
     from rlcli.core.quiet import quiet_ray
+    from rlcli.core.train import training
 
     if request.ray.joins_cluster:
         raise UsageError(
@@ -187,8 +187,9 @@ def _dry_run(request: TrainRequest, console: Console) -> int:
 
 
 def _train(request: TrainRequest, console: Console, named: bool) -> int:
-    from rlcli.core import timings, training
+    from rlcli.core import timings
     from rlcli.core.quiet import quiet_ray
+    from rlcli.core.train import training
 
     quiet_ray(request.ray)
     timings.mark("train_started")

@@ -15,8 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from rlcli.cli import cli
-from rlcli.core.config_keys import BUILDER_METHODS, keys_for_algorithm
-from rlcli.core.resolve import REGISTRY_NAMES, algorithm_names
+from rlcli.core.rllib.config_keys import BUILDER_METHODS, keys_for_algorithm
+from rlcli.core.rllib.resolve import REGISTRY_NAMES, algorithm_names
 
 #: What each algorithm trains on in this test (offline ones read a tiny recorded dataset).
 ENVS = {"SAC": "Pendulum-v1", "TQC": "Pendulum-v1", "CQL": "Pendulum-v1", "IQL": "Pendulum-v1"}

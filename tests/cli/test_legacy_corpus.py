@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from rlcli.cli import main
-from rlcli.core.legacy import LEGACY_KEYS, Obsolete, Rename, Unsupported
+from rlcli.core.legacy.translate import LEGACY_KEYS, Obsolete, Rename, Unsupported
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples"
 ROWS = list(csv.DictReader((CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t"))

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rlcli.cli import cli
-from rlcli.core.loading import parse_yaml
+from rlcli.core.config.loading import parse_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rlcli.core.atari import AtariEnvCreator, is_ale_env
-from rlcli.core.experiments import TrainInputs, build_specs
+from rlcli.core.config.experiments import TrainInputs, build_specs
+from rlcli.core.rllib.atari import AtariEnvCreator, is_ale_env
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from rlcli.core.legacy import LEGACY_METRICS, MODEL_CONFIG_FIELDS
-from rlcli.core.resolve import REGISTRY_NAMES, algorithm_names
+from rlcli.core.legacy.translate import LEGACY_METRICS, MODEL_CONFIG_FIELDS
+from rlcli.core.rllib.resolve import REGISTRY_NAMES, algorithm_names
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,7 @@ def test_translated_metric_names_are_rllib_constants():
 def test_old_catalog_keys_are_the_old_model_defaults_the_new_stack_lacks():
     from ray.rllib.models.catalog import MODEL_DEFAULTS
 
-    from rlcli.core import legacy
+    from rlcli.core.legacy import translate as legacy
 
     known = MODEL_CONFIG_FIELDS | set(legacy._MODEL_RENAMES) | set(legacy._MODEL_ATARI) | set(legacy._MODEL_OBSOLETE)
     assert legacy._MODEL_OLD_CATALOG | set(legacy._CUSTOM_MODEL_KEYS) == set(MODEL_DEFAULTS) - known
@@ -53,7 +53,7 @@ def test_old_catalog_keys_are_the_old_model_defaults_the_new_stack_lacks():
 def test_the_special_keys_are_the_ones_update_from_dict_renames_or_routes():
     from ray.rllib.algorithms.ppo import PPOConfig
 
-    from rlcli.core.config_keys import SPECIAL_KEYS
+    from rlcli.core.rllib.config_keys import SPECIAL_KEYS
 
     config = PPOConfig()
     renamed = {k for k in SPECIAL_KEYS if config._translate_special_keys(k) != k}

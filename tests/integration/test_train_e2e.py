@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import TINY_PPO, last_error_line, result_rows, run_rlcli, train_tiny_ppo, trial_dirs, wait_for_line
 
-from rlcli.core.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
+from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ USERPROJ = Path(__file__).resolve().parents[1] / "data" / "userproj"
 
 SCRIPT = """
 import importlib, sys
-from rlcli.core import training
-from rlcli.core.experiments import TrainInputs, build_specs
+from rlcli.core.train import training
+from rlcli.core.config.experiments import TrainInputs, build_specs
 from rlcli.core.spec import RayOptions
 
 options = RayOptions(num_cpus=1)

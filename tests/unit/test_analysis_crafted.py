@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlcli.core.analysis import best_checkpoint, load_trials
+from rlcli.core.analysis.trials import best_checkpoint, load_trials
 from rlcli.core.errors import UsageError
 
 METRIC = "env_runners/episode_return_mean"

@@ -30,7 +30,7 @@ def test_importing_the_cli_loads_no_heavy_module():
 
 
 def test_core_never_imports_click():
-    for path in (PACKAGE / "core").glob("*.py"):
+    for path in (PACKAGE / "core").rglob("*.py"):
         tree = ast.parse(path.read_text())
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -52,3 +52,46 @@ def test_yaml_is_only_read_through_the_safe_loader():
         text = path.read_text()
         assert "yaml.load(" not in text or "Loader=SafeLoader" in text, path
         assert "yaml.unsafe_load" not in text and not re.search(r"(?<![.\w])(eval|exec)\(", text), path
+
+
+#: docs/ARCHITECTURE.md's dependency order: a core package imports its own modules and those of
+#: packages with a lower rank; rollout and train share a rank and never import each other.
+LAYERS = {"base": 0, "legacy": 1, "rllib": 2, "config": 3, "store": 4, "analysis": 5, "rollout": 6, "train": 6}
+
+
+def _package(module: str) -> str:
+    """``rlcli.core.rllib.resolve`` → ``rllib``; a module directly in ``rlcli.core`` → ``base``."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 3 and parts[2] in LAYERS else "base"
+
+
+def _core_imports(path: Path) -> set[str]:
+    """Every ``rlcli.core`` module ``path`` imports, at top level or inside functions."""
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rlcli.core"):
+            found |= {f"{node.module}.{a.name}" if node.module.count(".") < 2 else node.module for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("rlcli.core")}
+    return found
+
+
+def test_core_dependencies_point_one_way():
+    problems = []
+    for path in (PACKAGE / "core").rglob("*.py"):
+        module = "rlcli." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        own = _package(module)
+        for imported in _core_imports(path):
+            other = _package(imported)
+            if other == own:
+                continue
+            if LAYERS[other] >= LAYERS[own]:
+                problems.append(f"{module} imports {imported} ({own} may not import {other})")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_core_package_says_what_it_holds_and_may_import():
+    for init in (PACKAGE / "core").glob("*/__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        assert doc and "import" in doc.lower(), init

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rlcli.core.analysis import TrialRecord
-from rlcli.core.braille import render
-from rlcli.core.curves import CompareOptions, build_curves, compare_rows, config_labels, first_reaching, smooth
+from rlcli.core.analysis.braille import render
+from rlcli.core.analysis.curves import CompareOptions, build_curves, compare_rows, config_labels, first_reaching, smooth
+from rlcli.core.analysis.trials import TrialRecord
 
 
 def record(name: str, config: dict, returns: list[float], steps_per_iter: int = 100) -> TrialRecord:

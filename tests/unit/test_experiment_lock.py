@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from rlcli.core.experiment_lock import LOCK_FILE, _try_claim
+from rlcli.core.store.experiment_lock import LOCK_FILE, _try_claim
 
 
 def _claim(exp_dir: str, barrier: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue) -> None:
@@ -51,7 +51,7 @@ def test_a_made_up_name_in_use_moves_on_even_before_tune_wrote_state(tmp_path):
     )
     (tmp_path / spec.name).mkdir()
     (tmp_path / spec.name / "PPO_trial_00000").mkdir()  # a finished run's trial, no experiment state yet
-    from rlcli.core.experiment_lock import claimed
+    from rlcli.core.store.experiment_lock import claimed
 
     with claimed(spec) as got:
         assert got.name == spec.name + "_2"

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from rlcli.core.config.experiments import TrainInputs, build_specs
+from rlcli.core.config.loading import parse_yaml
+from rlcli.core.config.spec_file import dump_yaml, spec_to_dict
 from rlcli.core.errors import ConfigError, UsageError
-from rlcli.core.experiment_dir import dump_yaml, spec_to_dict
-from rlcli.core.experiments import TrainInputs, build_specs
 from rlcli.core.files import atomic_write
-from rlcli.core.loading import parse_yaml
 
 
 def _one(**kw):

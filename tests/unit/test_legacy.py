@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from rlcli.core.errors import ConfigError
-from rlcli.core.legacy import LEGACY_KEYS, Obsolete, migrate_config, migrate_env_id, migrate_metric
+from rlcli.core.legacy.translate import LEGACY_KEYS, Obsolete, migrate_config, migrate_env_id, migrate_metric
 
 
 def test_renames_each_give_one_notice():

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from rlcli.core.config.loading import load_experiment_file, parse_yaml
+from rlcli.core.config.overrides import load_mapping
 from rlcli.core.errors import ConfigError, UsageError
-from rlcli.core.loading import load_experiment_file, load_mapping, parse_yaml
 
 
 def test_scientific_notation_is_a_float():

@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from rlcli.core.multiagent import AgentToModule
+from rlcli.core.rllib.multiagent import AgentToModule
 
 
 def test_mapping_pattern_and_default():

@@ -7,8 +7,8 @@ import zipfile
 import pytest
 
 from rlcli.core.errors import UsageError
-from rlcli.core.legacy import migrate_config
-from rlcli.core.offline import anchor_inputs, cpus_needed, input_paths, prepare_inputs, translate_legacy_input
+from rlcli.core.legacy.offline import anchor_inputs, cpus_needed, input_paths, prepare_inputs, translate_legacy_input
+from rlcli.core.legacy.translate import migrate_config
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec
 
 OLD_JSON = {"input_read_method": "read_json", "input_read_sample_batches": True}

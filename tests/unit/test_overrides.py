@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from rlcli.core.config.overrides import deep_merge, merge_sources, parse_override, route_overrides
 from rlcli.core.errors import UsageError
-from rlcli.core.overrides import deep_merge, merge_sources, parse_override, route_overrides
 
 
 def test_values_are_yaml():

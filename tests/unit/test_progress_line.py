@@ -8,8 +8,8 @@ import io
 from rich.console import Console as RichConsole
 
 from rlcli.console import Console, TrainProgress
-from rlcli.core.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
-from rlcli.core.tune_callbacks import row_from_result
+from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
+from rlcli.core.train.tune_callbacks import row_from_result
 
 
 def _line(result: dict) -> str:

@@ -6,7 +6,7 @@ import math
 import random
 from types import SimpleNamespace
 
-from rlcli.core.rolling_return import ROLLING_EPISODES, ROLLING_RETURN, add_rolling_return, with_rolling_return
+from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN, add_rolling_return, with_rolling_return
 
 
 def _algorithm(window: int = 100) -> SimpleNamespace:

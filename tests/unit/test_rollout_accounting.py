@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rlcli.console import stdout_to_stderr
-from rlcli.core.rollout import RolloutResult, episode_quotas
-from rlcli.core.rollout_rllib import EpisodeCollector, episode_record
+from rlcli.core.rollout.policy import RolloutResult, episode_quotas
+from rlcli.core.rollout.rllib_runner import EpisodeCollector, episode_record
 
 
 def test_quotas_spread_episodes_evenly_and_sum_to_n():

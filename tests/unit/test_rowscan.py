@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rlcli.core.metrics import pick
-from rlcli.core.rowscan import ColumnScanner, result_columns, scan_rows
+from rlcli.core.store.rowscan import ColumnScanner, result_columns, scan_rows
 
 COLUMNS = (
     "training_iteration",
@@ -137,7 +137,7 @@ def test_killed_write_after_the_wanted_keys_is_not_read_as_a_row(tmp_path):
 
 
 def test_rows_longer_than_the_mapped_window(tmp_path, monkeypatch):
-    import rlcli.core.rowscan as rowscan
+    import rlcli.core.store.rowscan as rowscan
 
     monkeypatch.setattr(rowscan, "WINDOW", 4096)
     lines = [json.dumps(row(i, config={"blob": "y" * (3000 * i)})) for i in range(1, 8)]

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+from rlcli.core.config.stopping import (
+    LATE_METRIC_GRACE,
+    flatten,
+    normalize_stop,
+    unknown_stop_keys,
+    unknown_stop_message,
+)
 from rlcli.core.errors import ConfigError
-from rlcli.core.stopping import LATE_METRIC_GRACE, flatten, normalize_stop, unknown_stop_keys, unknown_stop_message
 
 
 def test_nested_and_legacy_criteria_are_flattened_and_translated():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rlcli.core.summary import _first_line
+from rlcli.core.train.summary import _first_line
 
 CHAINED = """Traceback (most recent call last):
   File "flaky_env.py", line 24, in step

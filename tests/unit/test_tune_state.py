@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from rlcli.core.tune_state import checkpoint_iterations_from_manager, trials_in_state
+from rlcli.core.store.tune_state import checkpoint_iterations_from_manager, trials_in_state
 
 
 @dataclass

@@ -18,8 +18,8 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from rlcli.core.rollout_runner import Recorder
-from rlcli.core.writers import write_offline_parquet
+from rlcli.core.rollout.runner import Recorder
+from rlcli.core.rollout.writers import write_offline_parquet
 
 EPISODES, NOISE, SEED = 50, 0.6, 0
 OUT = Path(__file__).resolve().parent / "pendulum-controller-episodes.parquet"

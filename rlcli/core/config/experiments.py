@@ -1,0 +1,287 @@
+"""Raw inputs (``-f`` files, ``--config``, flags, ``key=value``) → :class:`ExperimentSpec` list.
+
+Each source is translated from legacy terms on its own, then all are merged in the one fixed
+order (:func:`rlcli.core.overrides.merge_sources`): file < ``--config`` < flags < overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rlcli.core import searchspace
+from rlcli.core.config.loading import load_experiment_file
+from rlcli.core.config.overrides import load_mapping, merge_sources, parse_override, route_overrides
+from rlcli.core.config.pyconfig import is_python_file, load_python_experiment
+from rlcli.core.config.stopping import normalize_stop
+from rlcli.core.errors import ConfigError, UsageError
+from rlcli.core.legacy.offline import anchor_inputs
+from rlcli.core.legacy.translate import legacy_env_config, migrate_config, migrate_env_id, migrate_metric
+from rlcli.core.rllib.config_keys import acceptor
+from rlcli.core.rllib.resolve import canonical_name, check_not_removed
+from rlcli.core.rllib.user_code import import_modules
+from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
+
+
+@dataclass(frozen=True)
+class TrainInputs:
+    """What the user typed; ``None`` means "not given" so lower layers keep their value."""
+
+    files: tuple[str, ...] = ()
+    run: str | None = None
+    env: str | None = None
+    config: str | None = None
+    stop: str | None = None
+    env_config: str | None = None
+    checkpoint_freq: int | None = None
+    checkpoint_at_end: bool | None = None
+    keep_checkpoints_num: int | None = None
+    checkpoint_score_attr: str | None = None
+    storage_path: str | None = None
+    name: str | None = None
+    num_samples: int | None = None
+    seed: int | None = None
+    max_failures: int | None = None
+    restart_failed_env_runners: bool | None = None
+    num_env_runners: int | None = None
+    num_envs_per_env_runner: int | None = None
+    num_learners: int | None = None
+    num_gpus_per_learner: float | None = None
+    imports: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuiltSpecs:
+    specs: tuple[ExperimentSpec, ...]
+    notices: tuple[str, ...]
+
+
+#: Flags named as in RLlib's example scripts that set the config key of the same name.
+SCALE_FLAGS = ("num_env_runners", "num_envs_per_env_runner", "num_learners", "num_gpus_per_learner")
+
+
+def build_specs(inputs: TrainInputs) -> BuiltSpecs:
+    """Every experiment the invocation asks for, with the notices translation produced."""
+    import_modules(inputs.imports)  # first, on the main thread: they may register envs
+    raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
+    for path in inputs.files:
+        base = Path(path).resolve().parent
+        loaded = load_python_experiment(path) if is_python_file(path) else load_experiment_file(path)
+        raws += [(name, body, f"{path}:{name}", base) for name, body in loaded]
+    if not raws:
+        raws = [(None, {}, "command line", None)]
+    if inputs.name and len(raws) > 1:
+        raise UsageError("--name works with one experiment, but the files hold several.", "Drop --name.")
+    notices: list[str] = []
+    specs = []
+    for name, body, source, base in raws:
+        spec, spec_notices = _build_one(inputs, name, body, source, base)
+        specs.append(spec)
+        notices += [n for n in spec_notices if n not in notices]
+    return BuiltSpecs(tuple(specs), tuple(notices))
+
+
+def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The experiment-level and config-level values given as dedicated flags."""
+    exp = {
+        "run": inputs.run,
+        "env": inputs.env,
+        "checkpoint_freq": inputs.checkpoint_freq,
+        "checkpoint_at_end": inputs.checkpoint_at_end,
+        "keep_checkpoints_num": inputs.keep_checkpoints_num,
+        "checkpoint_score_attr": inputs.checkpoint_score_attr,
+        "storage_path": inputs.storage_path,
+        "num_samples": inputs.num_samples,
+        "max_failures": inputs.max_failures,
+    }
+    config: dict[str, Any] = {}
+    if inputs.env_config is not None:
+        config["env_config"] = load_mapping(inputs.env_config, "--env-config")
+    if inputs.seed is not None:
+        config["seed"] = inputs.seed
+    if inputs.restart_failed_env_runners is not None:
+        config.update(fault_tolerance_config(inputs.restart_failed_env_runners))
+    for key in SCALE_FLAGS:
+        if getattr(inputs, key) is not None:
+            config[key] = getattr(inputs, key)
+    return {k: v for k, v in exp.items() if v is not None}, config
+
+
+#: Seconds before RLlib restarts a dead env-runner actor when asked to (its default is 60 s).
+RESTART_DELAY_S = 5.0
+
+
+def fault_tolerance_config(restart: bool) -> dict[str, Any]:
+    """RLlib's fault-tolerance keys behind ``--[no-]restart-failed-env-runners``."""
+    if not restart:
+        return {"restart_failed_env_runners": False, "restart_failed_sub_environments": False}
+    return {
+        "restart_failed_env_runners": True,
+        "restart_failed_sub_environments": True,
+        "delay_between_env_runner_restarts_s": RESTART_DELAY_S,
+    }
+
+
+def _translated(mapping: Any, where: str, notices: list[str], accepts: Callable[[str], bool]) -> dict[str, Any]:
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{where} must be a mapping of config keys, got {mapping!r}.")
+    migrated = migrate_config(mapping, where, accepts)
+    notices += migrated.notices
+    return migrated.config
+
+
+def _build_one(
+    inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str, base: Path | None
+) -> tuple[ExperimentSpec, list[str]]:
+    notices: list[str] = []
+    routed = route_overrides([parse_override(o) for o in inputs.overrides])
+    flag_exp, flag_config = _flag_layers(inputs)
+    file_exp = {k: v for k, v in body.items() if k not in ("config", "stop")}
+    if "local_dir" in file_exp:
+        file_exp.setdefault("storage_path", file_exp.pop("local_dir"))
+        notices.append(f"{source}: legacy key 'local_dir' → 'storage_path'")
+    if "algo" in file_exp:
+        file_exp.setdefault("run", file_exp.pop("algo"))
+    exp = merge_sources(file_exp, flag_exp, routed.experiment)
+    algorithm = _require_algorithm(exp)  # a removed algorithm is reported before its config is read
+    if "pass_criteria" in exp:
+        exp.pop("pass_criteria")
+        notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
+    accepts = acceptor(algorithm)
+    file_config = _translated(body.get("config"), source, notices, accepts)
+    config = merge_sources(
+        anchor_inputs(file_config, base) if base else file_config,
+        _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices, accepts),
+        flag_config,
+        _translated(routed.config, "override", notices, accepts),
+    )
+    stop_raw = merge_sources(
+        _mapping(body.get("stop"), f"{source}: stop"),
+        load_mapping(inputs.stop, "--stop") if inputs.stop else None,
+        routed.stop,
+    )
+    stop = normalize_stop(stop_raw)
+    notices += stop.notices
+    explicit_env = inputs.env is not None or "env" in routed.experiment
+    env, env_notice = _pick_env(exp, config, explicit_env)
+    if env_notice:
+        notices.append(env_notice)
+    searchspace.find(config)  # malformed markers fail here, before anything starts
+    spec = ExperimentSpec(
+        name=inputs.name or name or _default_name(algorithm, env),
+        algorithm=algorithm,
+        env=env,
+        env_config=_mapping(config.pop("env_config", None), "env_config"),
+        config=config,
+        stop=stop.criteria,
+        checkpoint=_checkpoint_spec(exp, notices),
+        storage_path=_storage_path(exp.get("storage_path")),
+        num_samples=_int(exp.get("num_samples", 1), "num_samples", minimum=1),
+        max_failures=_int(exp.get("max_failures", 0), "max_failures", minimum=-1),
+        source=source,
+        auto_named=not (inputs.name or name),
+    )
+    return spec, notices
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a mapping, got {value!r}.")
+    return value
+
+
+def _pick_env(exp: dict[str, Any], config: dict[str, Any], explicit: bool) -> tuple[Any, str | None]:
+    """``--env`` and ``env=`` win; then ``config.env``; then the file's top-level ``env``."""
+    config_env = config.pop("env", None)
+    env = config_env if config_env is not None and not explicit else exp.get("env")
+    if env is None:
+        return None, None
+    if isinstance(env, dict) and set(env) == {"grid_search"} and isinstance(env["grid_search"], list):
+        moved = [_env_id(e) for e in env["grid_search"]]
+        notes = "; ".join(n for _, n in moved if n)
+        return {"grid_search": [e for e, _ in moved]}, notes or None
+    implied = legacy_env_config(env.strip()) if isinstance(env, str) else {}
+    if implied:  # what an old id implied; the file's own env_config wins
+        config["env_config"] = {**implied, **(config.get("env_config") or {})}
+    return _env_id(env)
+
+
+def _env_id(env: Any) -> tuple[str, str | None]:
+    if not isinstance(env, str) or not env.strip():
+        raise ConfigError(f"env must be a gymnasium id or 'module:Class' (or a grid_search of them), got {env!r}.")
+    return migrate_env_id(env.strip())
+
+
+def _require_algorithm(exp: dict[str, Any]) -> str:
+    run = exp.get("run")
+    if run is None:
+        raise UsageError("No algorithm given.", "Pass --run ALGO (e.g. --run PPO) or -f FILE.yaml.")
+    if not isinstance(run, str) or not run.strip():
+        raise ConfigError(f"run must be an algorithm name such as PPO, got {run!r}.")
+    check_not_removed(run.strip())
+    return canonical_name(run.strip())
+
+
+def _checkpoint_spec(exp: dict[str, Any], notices: list[str]) -> CheckpointSpec:
+    score_attr = exp.get("checkpoint_score_attr")
+    order = "max"
+    if score_attr is not None:
+        if not isinstance(score_attr, str) or not score_attr.strip():
+            raise ConfigError(f"checkpoint_score_attr must be a metric name, got {score_attr!r}.")
+        if score_attr.startswith("min-"):
+            score_attr, order = score_attr[4:], "min"
+        score_attr, notice = migrate_metric(score_attr)
+        if notice:
+            notices.append(f"checkpoint_score_attr: {notice}")
+    keep = exp.get("keep_checkpoints_num")
+    return CheckpointSpec(
+        frequency=_int(exp.get("checkpoint_freq", 0), "checkpoint_freq", minimum=0),
+        at_end=_bool(exp.get("checkpoint_at_end", True), "checkpoint_at_end"),
+        keep=None if keep is None else _int(keep, "keep_checkpoints_num", minimum=1),
+        score_attr=score_attr,
+        score_order=order,
+    )
+
+
+def _int(value: Any, what: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{what} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ConfigError(f"{what} must be >= {minimum}, got {value}.")
+    return value
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{what} must be true or false, got {value!r}.")
+    return value
+
+
+def _storage_path(value: Any) -> str:
+    if value is None:
+        return default_storage_path()
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"storage_path must be a directory path, got {value!r}.")
+    return os.path.abspath(os.path.expanduser(value))
+
+
+def _default_name(algorithm: str, env: str | dict[str, Any] | None) -> str:
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    return f"{name_prefix(algorithm, env)}{stamp}"
+
+
+def name_prefix(algorithm: str, env: str | dict[str, Any] | None) -> str:
+    """``PPO_CartPole-v1_``: the start of default experiment names (used to find the latest)."""
+    label = "envs" if isinstance(env, dict) else env or "offline"
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{algorithm.split(':')[-1]}_{label}")
+    return clean + "_"

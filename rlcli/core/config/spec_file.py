@@ -1,0 +1,76 @@
+"""The resolved experiment as YAML: what ``--dry-run`` prints and what ``rlcli train`` saves as
+``rlcli-spec.yaml`` beside Tune's files (``rlcli train -f`` reads both back)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rlcli.core.files import atomic_write
+from rlcli.core.spec import ExperimentSpec
+
+SPEC_FILE = "rlcli-spec.yaml"
+
+
+def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
+    """The resolved experiment in classic ``-f`` shape (``rlcli train -f`` reads it back)."""
+    ck = spec.checkpoint
+    body: dict[str, Any] = {"run": spec.algorithm, "env": spec.env}
+    config = dict(spec.config)
+    if spec.env_config:
+        config["env_config"] = dict(spec.env_config)
+    body["config"] = config
+    body["stop"] = dict(spec.stop)
+    body["checkpoint_freq"] = ck.frequency
+    body["checkpoint_at_end"] = ck.at_end
+    if ck.keep is not None:
+        body["keep_checkpoints_num"] = ck.keep
+    if ck.score_attr:
+        body["checkpoint_score_attr"] = ("min-" if ck.score_order == "min" else "") + ck.score_attr
+    body["num_samples"] = spec.num_samples
+    if spec.max_failures:
+        body["max_failures"] = spec.max_failures
+    body["storage_path"] = spec.storage_path
+    return {spec.name: body}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, plus a readable stand-in for a value only Python can hold (a lambda from a
+    ``.py`` config file): the experiment still runs from the file, and its YAML says what was there."""
+
+
+def _python_only(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
+    return dumper.represent_str(
+        f"<python object {getattr(value, '__qualname__', type(value).__name__)}; set in Python>"
+    )
+
+
+_Dumper.add_multi_representer(object, _python_only)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100)
+
+
+def write_spec_file(spec: ExperimentSpec, command_line: tuple[str, ...]) -> Path:
+    """Save the resolved spec and the exact command beside Tune's files (reproducibility)."""
+    header = "# Written by rlcli. Re-run with: rlcli train -f " + SPEC_FILE + "\n"
+    if command_line:
+        header += "# Command: " + shlex.join(command_line) + "\n"
+    path = spec.path / SPEC_FILE
+    atomic_write(path, header + dump_yaml(spec_to_dict(spec)))
+    return path
+
+
+def read_spec_file(exp_dir: Path) -> dict[str, Any] | None:
+    """The saved spec of an experiment rlcli made, or None."""
+    from rlcli.core.config.loading import parse_yaml
+
+    path = Path(exp_dir) / SPEC_FILE
+    if not path.is_file():
+        return None
+    data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,2 @@
+"""Evaluating a checkpoint: the RLModule fast path, RLlib's own EnvRunner path, fair episode
+quotas, writers for ``--out`` and videos. Imports everything up to ``analysis``; never ``train``."""

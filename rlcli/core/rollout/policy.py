@@ -1,0 +1,299 @@
+"""Evaluate a trained policy: RLModule + the training connectors' saved state + a vectorized env.
+
+The fast path loads only the RLModule and the stateful connector pieces (e.g. MeanStdFilter) and
+steps a gymnasium vector env with batched inference. Checkpoints it cannot reproduce faithfully
+(multi-agent, recurrent modules, connector pieces it does not know) go through RLlib's own
+EnvRunner instead, so the returns always match what training's evaluation would see.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rlcli.core.errors import UsageError
+from rlcli.core.store.checkpoints import CheckpointRef
+
+#: env-to-module pieces every new-stack pipeline has; they only batch and tensorize.
+DEFAULT_ENV_TO_MODULE = {
+    "AddObservationsFromEpisodesToBatch",
+    "AddTimeDimToBatchAndZeroPad",
+    "AddStatesFromEpisodesToBatch",
+    "BatchIndividualItems",
+    "NumpyToTensor",
+    "AgentToModuleMapping",
+}
+
+
+@dataclass(frozen=True)
+class RolloutSpec:
+    checkpoint: CheckpointRef
+    env: str | None = None
+    env_config: dict[str, Any] | None = None
+    episodes: int | None = 10
+    steps: int | None = None
+    explore: bool = False
+    num_envs: int = 8
+    seed: int | None = None
+    out: Path | None = None
+    video_dir: Path | None = None
+    render: bool = False
+    engine: str = "auto"
+
+
+def return_stats(values: list[float]) -> dict[str, Any]:
+    """Mean, std, min and max of returns (None where there are none), the shape every table uses."""
+    r = np.asarray(values, dtype=float)
+    if not r.size:
+        return {"episodes": 0, "mean": None, "std": None, "min": None, "max": None}
+    return {
+        "episodes": int(r.size),
+        "mean": float(r.mean()),
+        "std": float(r.std()),
+        "min": float(r.min()),
+        "max": float(r.max()),
+    }
+
+
+@dataclass
+class RolloutResult:
+    """What a rollout measured. ``agent_returns`` holds one ``{agent: return}`` per counted
+    episode (aligned with ``returns``; empty for single-agent runs) and ``agent_modules`` the
+    policy (RLModule) each agent acted with, so per-agent and per-policy tables derive from it."""
+
+    checkpoint: str
+    env: str
+    explore: bool
+    num_envs: int
+    path: str
+    returns: list[float] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    env_steps: int = 0
+    seconds: float = 0.0
+    out: str | None = None
+    videos: list[str] = field(default_factory=list)
+    seed: int | None = None
+    agent_returns: list[dict[str, float]] = field(default_factory=list)
+    agent_modules: dict[str, str] = field(default_factory=dict)
+
+    def per_agent(self) -> dict[str, dict[str, Any]]:
+        """Return statistics of each agent over the episodes it took part in."""
+        agents = sorted({a for episode in self.agent_returns for a in episode})
+        return {
+            a: {"module": self.agent_modules.get(a), **return_stats([e[a] for e in self.agent_returns if a in e])}
+            for a in agents
+        }
+
+    def per_module(self) -> dict[str, dict[str, Any]]:
+        """Return statistics of each policy: per episode, the sum over the agents it controlled."""
+        modules = sorted(set(self.agent_modules.values()))
+        rows = {}
+        for m in modules:
+            sums = [
+                sum(r for a, r in e.items() if self.agent_modules.get(a) == m)
+                for e in self.agent_returns
+                if any(self.agent_modules.get(a) == m for a in e)
+            ]
+            rows[m] = {"agents": sorted(a for a, mm in self.agent_modules.items() if mm == m), **return_stats(sums)}
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        stats = return_stats(self.returns)
+        return {
+            "checkpoint": self.checkpoint,
+            "env": self.env,
+            "path": self.path,
+            "explore": self.explore,
+            "num_envs": self.num_envs,
+            "seed": self.seed,
+            "episodes": len(self.returns),
+            "return_mean": stats["mean"],
+            "return_std": stats["std"],
+            "return_min": stats["min"],
+            "return_max": stats["max"],
+            "length_mean": float(np.mean(self.lengths)) if self.lengths else None,
+            "env_steps": self.env_steps,
+            "seconds": self.seconds,
+            "env_steps_per_s": self.env_steps / self.seconds if self.seconds else None,
+            "returns": self.returns,
+            "lengths": self.lengths,
+            "agents": self.per_agent(),
+            "policies": self.per_module(),
+            "agent_returns": self.agent_returns,
+            "out": self.out,
+            "videos": self.videos,
+        }
+
+
+def check_new_stack(ckpt: Path) -> None:
+    """Old-API-stack or pre-2.x checkpoints: say so plainly."""
+    import json
+
+    marker = ckpt / "rllib_checkpoint.json"
+    if not marker.is_file():
+        raise UsageError(f"'{ckpt}' has no rllib_checkpoint.json: not an RLlib checkpoint, or one from Ray < 2.0.")
+    try:
+        meta = json.loads(marker.read_text())
+    except json.JSONDecodeError:
+        raise UsageError(f"Checkpoint '{ckpt}' is corrupted (rllib_checkpoint.json is not JSON).") from None
+    if not (ckpt / "learner_group").is_dir():
+        version = meta.get("ray_version", "unknown")
+        raise UsageError(
+            f"Checkpoint '{ckpt}' comes from RLlib's old API stack (Ray {version}).",
+            "rlcli rollout reads new-API-stack checkpoints (Ray >= 2.40); retrain with rlcli train.",
+        )
+
+
+def load_config_state(ckpt: Path) -> dict[str, Any]:
+    """The training config, from the checkpoint's pickle (checkpoints are trusted input)."""
+    path = ckpt / "class_and_ctor_args.pkl"
+    try:
+        with open(path, "rb") as fh:
+            info = pickle.load(fh)
+        return info["ctor_args_and_kwargs"][0][0]
+    except FileNotFoundError:
+        raise UsageError(f"Checkpoint '{ckpt}' is incomplete: {path.name} is missing.") from None
+    except (pickle.UnpicklingError, EOFError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise UsageError(f"Checkpoint '{ckpt}' is corrupted ({path.name}: {type(exc).__name__}).") from None
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"Checkpoint '{ckpt}' needs module '{exc.name}', which is not importable.") from None
+
+
+def module_dirs(ckpt: Path) -> dict[str, Path]:
+    root = ckpt / "learner_group" / "learner" / "rl_module"
+    if not root.is_dir():
+        raise UsageError(f"Checkpoint '{ckpt}' is incomplete: {root.relative_to(ckpt)} is missing.")
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
+
+
+def connector_dir(ckpt: Path, name: str) -> Path | None:
+    for candidate in (ckpt / "env_runner" / name, ckpt / name):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Policy:
+    """Batched observations → env actions, as training's connectors would compute them."""
+
+    def __init__(
+        self, module: Any, obs_filter: Any, normalize_actions: bool, clip_actions: bool, explore: bool
+    ) -> None:
+        import gymnasium as gym
+        from ray.rllib.core.distribution.torch.torch_distribution import TorchCategorical
+        from ray.rllib.utils.spaces.space_utils import clip_action, unsquash_action
+
+        self.module = module
+        self.obs_filter = obs_filter
+        self.action_space = module.action_space
+        self.explore = explore
+        self._forward = module.forward_exploration if explore else module.forward_inference
+        get_dist = module.get_exploration_action_dist_cls if explore else module.get_inference_action_dist_cls
+        self._dist_cls = get_dist()
+        self._argmax = not explore and self._dist_cls is TorchCategorical
+        self._post = None
+        if isinstance(self.action_space, gym.spaces.Box):
+            if normalize_actions:
+                self._post = lambda a: unsquash_action(a, self.action_space)
+            elif clip_actions:
+                self._post = lambda a: clip_action(a, self.action_space)
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        import torch
+
+        if self.obs_filter is not None:
+            obs = self.obs_filter(obs, update=False)
+        batch = {"obs": torch.from_numpy(np.asarray(obs, dtype=np.float32))}
+        with torch.inference_mode():
+            out = self._forward(batch)
+            if "actions" in out:
+                actions = out["actions"]
+            elif self._argmax:
+                actions = out["action_dist_inputs"].argmax(dim=-1)
+            else:
+                dist = self._dist_cls.from_logits(out["action_dist_inputs"])
+                actions = dist.sample() if self.explore else dist.to_deterministic().sample()
+        actions = actions.numpy()
+        return self._post(actions) if self._post is not None else actions
+
+
+def fast_path_blockers(modules: dict[str, Path], pieces: list[str], module: Any) -> list[str]:
+    """Why the fast path would not reproduce training's inference exactly (empty: it would)."""
+    blockers = []
+    if set(modules) != {"default_policy"}:
+        blockers.append("multi-agent checkpoint")
+    unknown = [p for p in pieces if p not in DEFAULT_ENV_TO_MODULE | {"MeanStdFilter"}]
+    if unknown:
+        blockers.append("env-to-module connector(s) " + ", ".join(unknown))
+    if module is not None and module.is_stateful():
+        blockers.append("recurrent (stateful) RLModule")
+    return blockers
+
+
+def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Policy | None, list[str]]:
+    """The fast-path policy, or None plus the reasons it cannot be used."""
+    from ray.rllib.connectors.connector_v2 import ConnectorV2
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    from rlcli.core.quiet import silence_loggers
+
+    silence_loggers(verbose=False)
+
+    modules = module_dirs(ckpt)
+    pipe_dir = connector_dir(ckpt, "env_to_module_connector")
+    pipeline = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None
+    pieces = [type(c).__name__ for c in pipeline.connectors] if pipeline is not None else []
+    module = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
+    blockers = fast_path_blockers(modules, pieces, module)
+    if blockers:
+        return None, blockers
+    obs_filter = None
+    for piece in pipeline.connectors if pipeline is not None else []:
+        if type(piece).__name__ == "MeanStdFilter":
+            obs_filter = piece._filters[None] if piece._filters else None
+    module.eval()
+    policy = Policy(
+        module=module,
+        obs_filter=obs_filter,
+        normalize_actions=bool(state.get("normalize_actions", True)),
+        clip_actions=bool(state.get("clip_actions", False)),
+        explore=explore,
+    )
+    return policy, []
+
+
+def episode_quotas(episodes: int, num_envs: int) -> np.ndarray:
+    """Spread N episodes over the envs as fixed per-env quotas. Keeping "the first N to finish"
+    instead would favour short episodes (an env in a run of short ones finishes several while a
+    long one is still running); counting each env's first quota episodes in start order keeps
+    every counted episode an independent draw, whatever its length."""
+    base, extra = divmod(episodes, num_envs)
+    return np.array([base + (1 if i < extra else 0) for i in range(num_envs)])
+
+
+def env_context(env_config: dict[str, Any], vector_index: int = 0) -> Any:
+    """The env config as RLlib hands it to env creators: an ``EnvContext`` (a dict with
+    ``worker_index``, ``num_workers``, ``vector_index``), as for the local EnvRunner that
+    training with ``num_env_runners=0`` uses, so an env that reads them builds here too."""
+    from ray.rllib.env.env_context import EnvContext
+
+    return EnvContext(dict(env_config), worker_index=0, vector_index=vector_index, num_workers=0, remote=False)
+
+
+def raise_if_spaces_differ(module: Any, env: Any, env_name: str) -> None:
+    if module.observation_space.shape != env.single_observation_space.shape:
+        raise UsageError(
+            f"Env '{env_name}' has observations of shape {env.single_observation_space.shape}, but the checkpoint's "
+            f"policy expects {module.observation_space.shape}.",
+            "Roll out on the env it was trained on (drop --env), or one with the same spaces.",
+        )
+    if type(module.action_space) is not type(env.single_action_space):
+        raise UsageError(
+            f"Env '{env_name}' has a {type(env.single_action_space).__name__} action space, but the policy "
+            f"acts in a {type(module.action_space).__name__}.",
+            "Roll out on the env it was trained on.",
+        )

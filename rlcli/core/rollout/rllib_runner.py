@@ -1,0 +1,156 @@
+"""The general rollout path: RLlib's own EnvRunner, restored from the checkpoint.
+
+Slower than the RLModule fast path, but exact for everything RLlib supports (multi-agent,
+recurrent modules, any connector), because it is what training's evaluation runs.
+
+Two things are done on rlcli's side rather than left to ``env_runner.sample(num_episodes=N)``:
+- Fair episode counts. ``sample(num_episodes=N)`` over K envs keeps the first N episodes to
+  finish, which favours short episodes. Here the runner samples in chunks of steps and a callback
+  records every finished episode with the index of the env it ran in; each env's first quota
+  episodes count, in start order, whatever their length.
+- Seeds. The EnvRunner seeds its envs only from ``config.seed``; with none, RLlib's multi-agent env
+  check has already reset every sub-env with seed 42, so all of them replay the same episodes.
+  rlcli always sets a seed (``--seed``, else a fresh random one, reported in the result).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from rlcli.core.errors import RlcliError, UsageError
+from rlcli.core.rllib.resolve import register_env, resolve_env
+from rlcli.core.rollout.policy import RolloutResult, RolloutSpec, episode_quotas
+
+#: Vector steps per ``sample()`` call: small enough not to overshoot the quotas by much, large
+#: enough that the per-call overhead (metrics, episode chunking) stays negligible.
+STEPS_PER_CALL = 64
+
+
+@dataclass
+class EpisodeRecord:
+    """One finished episode, stitched from the chunks ``sample()`` returned it in."""
+
+    env_return: float
+    length: int
+    agent_returns: dict[str, float] = field(default_factory=dict)
+    agent_modules: dict[str, str] = field(default_factory=dict)
+
+
+def episode_record(chunks: list[Any]) -> EpisodeRecord:
+    """Whole-episode return, length and (multi-agent) per-agent returns and policies."""
+    record = EpisodeRecord(sum(float(c.get_return()) for c in chunks), sum(len(c) for c in chunks))
+    for chunk in chunks:
+        for agent, agent_episode in getattr(chunk, "agent_episodes", {}).items():
+            key = str(agent)
+            record.agent_returns[key] = record.agent_returns.get(key, 0.0) + float(agent_episode.get_return())
+            record.agent_modules[key] = str(chunk.module_for(agent))
+    return record
+
+
+class EpisodeCollector:
+    """An ``on_episode_end`` callback: each finished episode by the env index it ran in.
+
+    RLlib deep-copies the config into the EnvRunner; the collector copies as itself, so the driver
+    reads what the (local) EnvRunner recorded."""
+
+    def __init__(self, num_envs: int) -> None:
+        self.by_env: list[list[EpisodeRecord]] = [[] for _ in range(num_envs)]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EpisodeCollector:
+        return self
+
+    def __call__(self, *, episode: Any, env_index: int, prev_episode_chunks: Any = (), **_: Any) -> None:
+        self.by_env[env_index].append(episode_record([*prev_episode_chunks, episode]))
+
+    def met(self, quotas: np.ndarray) -> bool:
+        return all(len(done) >= quota for done, quota in zip(self.by_env, quotas, strict=True))
+
+    def counted(self, quotas: np.ndarray | None) -> list[EpisodeRecord]:
+        """Each env's first ``quota`` episodes (all finished ones for ``--steps``)."""
+        limits = quotas if quotas is not None else [None] * len(self.by_env)
+        return [r for done, quota in zip(self.by_env, limits, strict=True) for r in done[:quota]]
+
+
+def _sample(
+    runner: Any, spec: RolloutSpec, collector: EpisodeCollector, num_envs: int
+) -> tuple[int, np.ndarray | None]:
+    """Sample until every env met its quota (or ``--steps`` ran): the env steps taken, the quotas."""
+    quotas = episode_quotas(spec.episodes, num_envs) if spec.episodes else None
+    steps, first = 0, True
+    while first or (quotas is not None and not collector.met(quotas)):
+        chunk = spec.steps if quotas is None else STEPS_PER_CALL * num_envs
+        episodes = runner.sample(num_timesteps=chunk, explore=spec.explore, force_reset=first)
+        steps += sum(len(e) for e in episodes)
+        runner.get_metrics()  # drops the finished episodes RLlib keeps for its metrics
+        first = False
+    return steps, quotas
+
+
+def _fill(result: RolloutResult, records: list[EpisodeRecord]) -> None:
+    result.returns = [r.env_return for r in records]
+    result.lengths = [r.length for r in records]
+    if any(r.agent_returns for r in records):
+        result.agent_returns = [r.agent_returns for r in records]
+        for r in records:
+            result.agent_modules.update(r.agent_modules)
+
+
+def _build_algo(
+    spec: RolloutSpec, state: dict[str, Any], env_name: str, env_config: dict[str, Any], num_envs: int
+) -> tuple[Any, EpisodeCollector]:
+    """The checkpoint's algorithm with one local EnvRunner of ``num_envs`` envs and the collector."""
+    from ray.rllib.utils import force_list
+
+    register_env(resolve_env(env_name))
+    config = state["class"].from_state(state).copy(copy_frozen=False)
+    config.environment(env=env_name, env_config=env_config)
+    config.env_runners(num_env_runners=0, num_envs_per_env_runner=num_envs)
+    config.evaluation(evaluation_num_env_runners=0, evaluation_interval=None)
+    config.debugging(seed=spec.seed)
+    collector = EpisodeCollector(num_envs)
+    config.callbacks(on_episode_end=[*force_list(config.callbacks_on_episode_end), collector])
+    algo = config.build_algo()
+    algo.restore_from_path(str(spec.checkpoint.path))
+    return algo, collector
+
+
+def run_with_env_runner(
+    spec: RolloutSpec, state: dict[str, Any], env_name: str, env_config: dict[str, Any], blockers: list[str]
+) -> RolloutResult:
+    import ray
+
+    unsupported = [
+        flag for flag, on in (("--out", spec.out), ("--video-dir", spec.video_dir), ("--render", spec.render)) if on
+    ]
+    if unsupported:
+        raise UsageError(
+            f"{', '.join(unsupported)}: only the fast path records steps and frames, and this rollout runs on "
+            f"RLlib's EnvRunner ({'; '.join(blockers)}).",
+            "Drop the flag, or roll out a checkpoint the fast path can run (--engine auto).",
+        )
+    seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
+    spec = replace(spec, seed=seed)
+    num_envs = min(spec.num_envs, spec.episodes) if spec.episodes else spec.num_envs
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    try:
+        algo, collector = _build_algo(spec, state, env_name, env_config, num_envs)
+        path = "RLlib EnvRunner (" + "; ".join(blockers) + ")"
+        result = RolloutResult(str(spec.checkpoint.path), env_name, spec.explore, num_envs, path, seed=seed)
+        start = time.perf_counter()
+        result.env_steps, quotas = _sample(algo.env_runner, spec, collector, num_envs)
+        result.seconds = time.perf_counter() - start
+        _fill(result, collector.counted(quotas))
+        algo.stop()
+        return result
+    except RlcliError:
+        raise
+    except Exception as exc:
+        raise RlcliError(f"Rollout through RLlib's EnvRunner failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        ray.shutdown()

@@ -1,0 +1,189 @@
+"""Find the checkpoint a user means: a checkpoint dir, a trial dir (its best or last checkpoint),
+or an experiment dir (the best trial's best checkpoint). Shared by ``rollout`` and ``analyze``.
+
+Reads only plain files (result.json, rlcli's checkpoint index, directory listings); never
+unpickles anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rlcli.core.errors import UsageError
+from rlcli.core.legacy.translate import migrate_metric
+from rlcli.core.metrics import number
+from rlcli.core.spec import DEFAULT_METRIC
+from rlcli.core.store.rowscan import result_columns
+
+CHECKPOINT_MARKER = "rllib_checkpoint.json"
+CHECKPOINT_INDEX = "rlcli_checkpoints.jsonl"
+
+
+@dataclass(frozen=True)
+class CheckpointRef:
+    """A chosen checkpoint and why it was chosen."""
+
+    path: Path
+    trial_dir: Path | None
+    iteration: int | None
+    metric: str | None
+    value: float | None
+    reason: str
+
+
+def is_checkpoint(path: Path) -> bool:
+    return (path / CHECKPOINT_MARKER).is_file() or (path / "learner_group").is_dir()
+
+
+def is_trial_dir(path: Path) -> bool:
+    return (path / "params.json").is_file() or (path / "result.json").is_file()
+
+
+def checkpoints_of(trial_dir: Path) -> list[Path]:
+    """The trial's checkpoint dirs that still exist, oldest first."""
+    return sorted(p for p in trial_dir.glob("checkpoint_*") if p.is_dir())
+
+
+def read_result_rows(trial_dir: Path, keys: tuple[str, ...]) -> list[dict[str, object]]:
+    """The values at ``keys`` (``a/b`` paths) of every readable result row of one trial."""
+    return list(result_columns(trial_dir, keys))
+
+
+def _from_index(trial_dir: Path) -> dict[str, int]:
+    mapping: dict[str, int] = {}
+    index = trial_dir / CHECKPOINT_INDEX
+    if not index.is_file():
+        return mapping
+    for line in index.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry.get("training_iteration"), int):
+            mapping[entry["checkpoint"]] = entry["training_iteration"]
+    return mapping
+
+
+def _from_file_times(trial_dir: Path) -> dict[str, int]:
+    """Last resort: the row reported just before each checkpoint's modification time."""
+    rows = read_result_rows(trial_dir, ("training_iteration", "timestamp"))
+    mapping = {}
+    for ckpt in checkpoints_of(trial_dir):
+        mtime = ckpt.stat().st_mtime
+        before = [r for r in rows if isinstance(r["timestamp"], (int, float)) and r["timestamp"] <= mtime + 1]
+        if before:
+            mapping[ckpt.name] = int(before[-1]["training_iteration"])  # type: ignore[arg-type]
+    return mapping
+
+
+def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
+    """``{checkpoint_dir_name: training_iteration}``: from rlcli's plain-JSON index; else from the
+    checkpoint manager Tune keeps in experiment_state (decoded, never unpickled); else by file times."""
+    from rlcli.core.store.tune_state import trials_in_state
+
+    mapping = _from_index(trial_dir)
+    if mapping:
+        return mapping
+    state = trials_in_state(trial_dir.parent).get(trial_dir.name)
+    return (state.checkpoints if state else {}) or _from_file_times(trial_dir)
+
+
+@dataclass(frozen=True)
+class Selection:
+    which: str = "best"
+    metric: str = DEFAULT_METRIC
+    mode: str = "max"
+
+
+def metric_by_iteration(trial_dir: Path, metric: str) -> dict[int, float | None]:
+    rows = read_result_rows(trial_dir, ("training_iteration", metric))
+    return {r["training_iteration"]: number(r[metric]) for r in rows}  # type: ignore[misc]
+
+
+def best_in_trial(
+    trial_dir: Path, sel: Selection, values: dict[int, float | None] | None = None
+) -> CheckpointRef | None:
+    """The trial's best checkpoint on disk by its own reported ``sel.metric`` (or its latest)."""
+    existing = checkpoints_of(trial_dir)
+    if not existing:
+        return None
+    iterations = checkpoint_iterations(trial_dir)
+    if sel.which == "last":
+        last = existing[-1]
+        return CheckpointRef(last, trial_dir, iterations.get(last.name), None, None, "the trial's latest checkpoint")
+    metric = migrate_metric(sel.metric)[0]
+    values = metric_by_iteration(trial_dir, metric) if values is None else values
+    scored = []
+    for ckpt in existing:
+        iteration = iterations.get(ckpt.name)
+        value = values.get(iteration) if iteration is not None else None
+        if value is not None:
+            scored.append((value, ckpt, iteration))
+    if not scored:
+        last = existing[-1]
+        return CheckpointRef(
+            last, trial_dir, None, metric, None, f"no checkpoint has a reported {metric}; using the latest"
+        )
+    pick = max if sel.mode == "max" else min
+    value, ckpt, iteration = pick(scored, key=lambda item: item[0])
+    reason = f"best {metric} ({sel.mode}) among the trial's {len(existing)} checkpoint(s) on disk"
+    return CheckpointRef(ckpt, trial_dir, iteration, metric, value, reason)
+
+
+def trial_dirs_under(path: Path) -> list[Path]:
+    """Trial dirs directly under an experiment dir, or one level deeper (a folder of experiments)."""
+    direct = sorted(p for p in path.iterdir() if p.is_dir() and is_trial_dir(p))
+    if direct:
+        return direct
+    return sorted(q for p in path.iterdir() if p.is_dir() for q in p.iterdir() if q.is_dir() and is_trial_dir(q))
+
+
+def locate(path: str | os.PathLike[str], sel: Selection | None = None) -> CheckpointRef:
+    """The checkpoint ``path`` points at, directly or through a trial or experiment dir."""
+    sel = sel or Selection()
+    root = Path(path).expanduser().resolve()
+    if not root.exists():
+        raise UsageError(f"'{path}' does not exist.", "Pass a checkpoint, trial or experiment directory.")
+    if not root.is_dir():
+        raise UsageError(f"'{path}' is a file, not a directory.", "Pass a checkpoint, trial or experiment directory.")
+    if is_checkpoint(root):
+        trial = root.parent if is_trial_dir(root.parent) else None
+        iteration = checkpoint_iterations(trial).get(root.name) if trial else None
+        return CheckpointRef(root, trial, iteration, None, None, "the checkpoint given")
+    if is_trial_dir(root):
+        found = best_in_trial(root, sel)
+        if found is None:
+            raise UsageError(
+                f"Trial '{root}' has no checkpoint.", "Train with --checkpoint-freq N or --checkpoint-at-end."
+            )
+        return found
+    trials = trial_dirs_under(root)
+    if not trials:
+        raise UsageError(f"'{path}' is not a checkpoint, trial or experiment directory.", "Check the path.")
+    return _best_over_trials(root, trials, sel)
+
+
+def _best_over_trials(root: Path, trials: list[Path], sel: Selection) -> CheckpointRef:
+    candidates = [ref for ref in (best_in_trial(t, sel) for t in trials) if ref is not None]
+    if not candidates:
+        raise UsageError(
+            f"No trial under '{root}' has a checkpoint.", "Train with --checkpoint-freq N or --checkpoint-at-end."
+        )
+    scored = [c for c in candidates if c.value is not None]
+    if sel.which == "last" or not scored:
+        newest = max(candidates, key=lambda c: c.path.stat().st_mtime)
+        return CheckpointRef(
+            newest.path,
+            newest.trial_dir,
+            newest.iteration,
+            newest.metric,
+            newest.value,
+            f"the newest checkpoint of {len(trials)} trial(s)",
+        )
+    pick = max if sel.mode == "max" else min
+    best = pick(scored, key=lambda c: c.value)  # type: ignore[arg-type, return-value]
+    reason = f"best {best.metric} ({sel.mode}) over {len(trials)} trial(s)' checkpoints on disk"
+    return CheckpointRef(best.path, best.trial_dir, best.iteration, best.metric, best.value, reason)

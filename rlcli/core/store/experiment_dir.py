@@ -1,0 +1,32 @@
+"""Plain reads and writes of a Tune experiment directory that need neither Ray nor pickle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rlcli.core.spec import ExperimentSpec
+from rlcli.core.store.tune_state import state_files, trials_in_state
+
+FINISHED = "TERMINATED"
+
+
+def has_experiment_state(exp_dir: Path) -> bool:
+    return Path(exp_dir).is_dir() and bool(state_files(exp_dir))
+
+
+def unfinished_trials(exp_dir: Path) -> list[str]:
+    return [name for name, t in trials_in_state(exp_dir).items() if t.status != FINISHED]
+
+
+def find_latest_experiment(spec: ExperimentSpec) -> str | None:
+    """Name of the newest experiment under the storage path made for the same algo and env."""
+    from rlcli.core.config.experiments import name_prefix
+
+    root = Path(spec.storage_path)
+    if not root.is_dir():
+        return None
+    prefix = name_prefix(spec.algorithm, spec.env)
+    candidates = [d for d in root.iterdir() if d.name.startswith(prefix) and has_experiment_state(d)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda d: state_files(d)[-1].stat().st_mtime).name

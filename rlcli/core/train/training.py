@@ -1,0 +1,405 @@
+"""ExperimentSpecs → Ray Tune experiments → results.
+
+:func:`prepare` resolves and validates everything without starting Ray (it is also what
+``--dry-run`` shows); :func:`run` starts or joins Ray, runs the experiments one after another and
+summarizes them. Ray, Tune and RLlib are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rlcli.core import searchspace, timings
+from rlcli.core.config.spec_file import write_spec_file
+from rlcli.core.errors import RlcliError, UsageError
+from rlcli.core.legacy import offline
+from rlcli.core.quiet import silence_loggers
+from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
+from rlcli.core.rllib.config_keys import keys_for_algorithm
+from rlcli.core.rllib.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
+from rlcli.core.rllib.rolling_return import with_rolling_return
+from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
+from rlcli.core.store.experiment_dir import find_latest_experiment, has_experiment_state, unfinished_trials
+from rlcli.core.store.experiment_lock import claimed
+from rlcli.core.train.summary import summarize_grid
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedExperiment:
+    """A spec with everything resolved: the Algorithm class, the env(s), resources, trial count."""
+
+    spec: ExperimentSpec
+    algorithm_cls: Any
+    envs: tuple[ResolvedEnv, ...]  # several when the experiment grid-searches over envs
+    request: dict[str, float]
+    num_trials: int
+    notices: tuple[str, ...]
+
+
+def planned_resources(options: RayOptions) -> tuple[float, float]:
+    """CPUs and GPUs the local Ray instance will have (flags, else what this machine has)."""
+    cpus = options.num_cpus if options.num_cpus is not None else (os.cpu_count() or 1)
+    usable = _torch_gpus()
+    if options.num_gpus is not None:
+        if options.num_gpus > usable:
+            raise UsageError(
+                f"--ray-num-gpus {options.num_gpus}: torch can use {usable} GPU(s) on this machine, "
+                "so a learner placed on the others would crash inside its trial.",
+                f"Pass --ray-num-gpus {usable} (or leave it out: rlcli detects the GPUs).",
+            )
+        return float(cpus), float(options.num_gpus)
+    return float(cpus), float(usable)
+
+
+def _torch_gpus() -> int:
+    """GPUs torch can use here (CUDA devices; 0 on a CPU-only build)."""
+    try:
+        import torch
+
+        return int(torch.cuda.device_count())
+    except Exception:
+        return 0
+
+
+#: More trials than this is a typo (``--num-samples 1000000000000``), not a search: Tune would
+#: spend its time generating trial objects and directories.
+MAX_TRIALS = 10_000
+
+
+def prepare(
+    spec: ExperimentSpec, cpus: float, gpus: float, verbose: bool = False, local: bool = True
+) -> PreparedExperiment:
+    """Resolve algorithm and env, validate the config with RLlib, fit resources. No Ray start."""
+    resolved = resolve_algorithm(spec.algorithm)
+    silence_loggers(verbose)
+    spec = dataclasses.replace(spec, algorithm=resolved.name)
+    spec, notices = fix_inconsistent_defaults(resolved.cls, spec)
+    if offline.is_offline(spec):
+        spec, offline_notices = offline.prepare_inputs(spec)
+        notices += offline_notices
+    envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
+    if not envs and not offline.is_offline(spec):
+        raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
+    fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+    num_trials = searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs))
+    if num_trials > MAX_TRIALS:
+        raise UsageError(
+            f"{spec.name}: {num_trials:,} trials requested (num_samples x grid x envs); "
+            f"rlcli runs at most {MAX_TRIALS:,}.",
+            "Lower --num-samples or the grid, or split the search into several experiments.",
+        )
+    return PreparedExperiment(
+        spec=fitted.spec,
+        algorithm_cls=resolved.cls,
+        envs=envs,
+        request=fitted.request,
+        num_trials=num_trials,
+        notices=(*notices, *fitted.notices),
+    )
+
+
+def prepare_all(
+    specs: tuple[ExperimentSpec, ...], options: RayOptions, cpus: float | None = None, gpus: float | None = None
+) -> list[PreparedExperiment]:
+    """:func:`prepare` each spec, for the resources of the Ray it will run on (planned from the
+    flags and this machine when not given)."""
+    if cpus is None or gpus is None:
+        cpus, gpus = planned_resources(options)
+    prepared = [prepare(spec, cpus, gpus, options.verbose, local=not options.joins_cluster) for spec in specs]
+    timings.mark("configs_prepared")
+    return prepared
+
+
+def prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> list[PreparedExperiment]:
+    """Start local Ray while RLlib, torch and gymnasium are imported, then prepare.
+
+    Why: ``ray.init`` takes ~4 s, mostly waiting for its processes to come up, and importing
+    RLlib and torch takes most of the ~4-5 s that preparing does; one after the other they were
+    the first ~9 s of every run. Only library code runs in the background thread: the user's
+    modules (envs, callbacks, RLModules, which may call ``register_env`` or even ``ray.init``
+    when imported) are imported by :func:`prepare_all` on the main thread once Ray is up, never
+    at the same time as ``ray.init``. ``ray.init`` stays on the main thread: Ray ties its
+    processes' lives to the thread that started them (``PR_SET_PDEATHSIG``) and installs its
+    SIGTERM handler there."""
+    import ray  # noqa: F401  (first: with both threads importing, ray.init started ~1 s later)
+
+    worker = threading.Thread(target=_import_libraries, args=(specs,), name="rlcli-imports", daemon=True)
+    worker.start()
+    try:
+        init_ray(options)
+    finally:
+        worker.join()
+    return prepare_all(specs, options)
+
+
+def _import_libraries(specs: tuple[ExperimentSpec, ...]) -> None:
+    """Import what preparing needs from Ray's own packages (never the user's): the registry's
+    algorithm classes, torch and gymnasium. A failure here is left for :func:`prepare` to report."""
+    try:
+        import gymnasium  # noqa: F401
+        import torch  # noqa: F401
+
+        from rlcli.core.rllib.resolve import algorithm_names
+
+        registry = algorithm_names()
+        for spec in specs:
+            if spec.algorithm in registry:
+                registry[spec.algorithm]()
+    except Exception:  # reported where it matters, on the main thread
+        return
+
+
+def can_prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> bool:
+    """True for a local Ray whose size does not depend on the prepared experiments (offline
+    data sizes it for Ray Data, see :func:`offline_ray_options`)."""
+    return not options.joins_cluster and not any(offline.is_offline(spec) for spec in specs)
+
+
+#: Free space a storage path needs before training starts (checkpoints and results are written
+#: for hours; a full disk mid-run loses the newest checkpoint). ``RLCLI_MIN_FREE_MB`` changes it.
+DEFAULT_MIN_FREE_MB = 200
+
+
+def check_storage(path: str) -> None:
+    """Fail before training when results could not be written: unwritable or (nearly) full."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".rlcli-write-test-"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"Storage path '{path}' is not writable: {exc.strerror or exc}.",
+            "Pass --storage-path DIR (or set RLCLI_STORAGE_PATH) to a writable directory.",
+        ) from None
+    try:
+        needed = float(os.environ.get("RLCLI_MIN_FREE_MB", DEFAULT_MIN_FREE_MB))
+    except ValueError:
+        raise UsageError("RLCLI_MIN_FREE_MB must be a number of megabytes.", "E.g. RLCLI_MIN_FREE_MB=500.") from None
+    free = shutil.disk_usage(path).free / 2**20
+    if free < needed:
+        raise UsageError(
+            f"Storage path '{path}' has only {free:,.0f} MB free; rlcli wants at least {needed:,.0f} MB.",
+            "Free some space or pass --storage-path on another disk (RLCLI_MIN_FREE_MB sets the minimum).",
+        )
+
+
+def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
+    """The experiment ``--resume`` continues: the named one, or without ``--name`` the newest of
+    the same algo and env. Checked before anything is written into the storage path; the name
+    is the user's (or an existing experiment's), never one to replace with ``_2``."""
+    if has_experiment_state(spec.path):
+        return dataclasses.replace(spec, auto_named=False)
+    if named:
+        raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
+    latest = find_latest_experiment(spec)
+    if latest is None:
+        raise UsageError(
+            f"Nothing to resume: no experiment of {spec.algorithm} on {spec.env} under {spec.storage_path}.",
+            "Pass --name NAME (and --storage-path) of the experiment to continue.",
+        )
+    return dataclasses.replace(spec, name=latest, auto_named=False)
+
+
+def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
+    """Give a local Ray enough logical CPUs for Ray Data when an experiment reads offline data
+    (logical CPUs only: the processes share the real cores)."""
+    if options.num_cpus is not None or options.joins_cluster:
+        return options
+    needed = [offline.cpus_needed(p.spec, p.request.get("CPU", 1)) for p in prepared if offline.is_offline(p.spec)]
+    cpus = os.cpu_count() or 1
+    if not needed or max(needed) <= cpus:
+        return options
+    notice(
+        f"offline data is read by Ray Data workers beside the trial: starting local Ray with {max(needed)} logical CPUs"
+    )
+    return dataclasses.replace(options, num_cpus=max(needed))
+
+
+#: Seconds to wait for a TCP connection to --ray-address (Ray itself retries for minutes).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def check_reachable(address: str) -> None:
+    """Fail in seconds when nothing listens at ``host:port`` (``auto`` and bare names are left
+    to Ray, which finds the cluster by itself)."""
+    match = re.fullmatch(r"(?:ray://)?\[?([\w.:-]+?)\]?:(\d+)", address.strip())
+    if not match:
+        return
+    host, port = match.group(1), int(match.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise RlcliError(
+            f"Could not reach a Ray cluster at '{address}': {exc.strerror or exc}.",
+            "Check --ray-address (the head node's GCS address, e.g. 10.0.0.5:6379) and that the cluster is up.",
+        ) from None
+
+
+def init_ray(options: RayOptions) -> tuple[float, float]:
+    """Start a fresh local Ray (default) or join ``--ray-address``; returns its CPUs and GPUs."""
+    import ray
+
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": options.verbose,
+        "logging_level": logging.INFO if options.verbose else logging.ERROR,
+    }
+    if options.joins_cluster:
+        check_reachable(options.address or "")
+    try:
+        if options.joins_cluster:
+            ray.init(address=options.address, **kwargs)
+        else:
+            cpus = options.num_cpus if options.num_cpus is not None else os.cpu_count()
+            timings.mark("ray_init_called")
+            ray.init(address="local", num_cpus=cpus, num_gpus=options.num_gpus, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = options.address or "local"
+        raise RlcliError(
+            f"Could not start or join Ray at '{where}': {exc}", "Check --ray-address and that the cluster is up."
+        ) from None
+    silence_loggers(options.verbose)
+    timings.mark("ray_started")
+    resources = ray.cluster_resources()
+    return float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
+
+
+class SignalGuard:
+    """First Ctrl-C/SIGTERM: ask Tune to stop gracefully (it saves its state). Second: force exit.
+
+    Tune's own SIGINT handler is switched off (TUNE_DISABLE_SIGINT_HANDLER=1); rlcli forwards the
+    request through SIGUSR1, which Tune always listens to while it runs."""
+
+    def __init__(self, on_first: Any) -> None:
+        self.received: int | None = None
+        self._on_first = on_first
+        self._old: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.received is not None:
+            os._exit(130)
+        self.received = signum
+        self._on_first(signum)
+        if signal.getsignal(signal.SIGUSR1) in (signal.SIG_DFL, None):
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    @contextmanager
+    def installed(self) -> Iterator[SignalGuard]:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
+        try:
+            yield self
+        finally:
+            for sig, old in self._old.items():
+                signal.signal(sig, old)
+
+
+def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
+    from ray import tune
+
+    from rlcli.core.train.tune_callbacks import StopGuard
+
+    spec = prepared.spec
+    keys = keys_for_algorithm(prepared.algorithm_cls)
+    if resume:
+        return tune.Tuner.restore(
+            str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True
+        )
+    ck = spec.checkpoint
+    return tune.Tuner(
+        prepared.algorithm_cls,
+        param_space=searchspace.to_tune(with_rolling_return(to_rllib_dict(spec, keys))),
+        tune_config=tune.TuneConfig(num_samples=spec.num_samples),
+        run_config=tune.RunConfig(
+            name=spec.name,
+            storage_path=spec.storage_path,
+            stop=StopGuard(spec.stop),
+            checkpoint_config=tune.CheckpointConfig(
+                num_to_keep=ck.keep,
+                checkpoint_score_attribute=ck.score_attr,
+                checkpoint_score_order=ck.score_order,
+                checkpoint_frequency=ck.frequency,
+                checkpoint_at_end=ck.at_end,
+            ),
+            failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+            callbacks=callbacks,
+            verbose=0,
+        ),
+    )
+
+
+def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: Any) -> ExperimentResult:
+    """One experiment through Tune: fresh, or continued with ``--resume``."""
+    resume = request.resume
+    from ray import tune
+
+    from rlcli.core.train import tune_callbacks
+
+    spec = prepared.spec
+    for env in prepared.envs:
+        register_env(env)
+    if resume:
+        if not tune.Tuner.can_restore(str(spec.path)):
+            raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
+        if not unfinished_trials(spec.path):
+            grid = tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls).get_results()
+            return ExperimentResult(spec, summarize_grid(grid, spec), already_finished=True)
+    elif has_experiment_state(spec.path):
+        raise UsageError(
+            f"Experiment '{spec.name}' already exists in {spec.storage_path}.",
+            "Pass --resume to continue it, or --name NEW_NAME for a new experiment.",
+        )
+    write_spec_file(spec, request.command_line)
+    tune_callbacks.stop_problems.clear()
+    tune_callbacks.set_sink(sink)
+    guard = SignalGuard(sink.interrupting)
+    tuner = _tuner(prepared, resume, [tune_callbacks.ProgressCallback(request.show_metrics)])
+    silence_loggers(request.ray.verbose)
+    timings.mark("fit_called")
+    with guard.installed():
+        grid = tuner.fit()
+    timings.mark("fit_returned", last=True)
+    tune_callbacks.set_sink(None)
+    if tune_callbacks.stop_problems:
+        from rlcli.core.errors import ConfigError
+
+        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
+    return ExperimentResult(spec, summarize_grid(grid, spec), interrupted=guard.received is not None)
+
+
+def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) -> list[ExperimentResult]:
+    """Run prepared experiments one after another on the already-started Ray."""
+    results = []
+    for item in prepared:
+        with claimed(item.spec) as spec:
+            item = dataclasses.replace(item, spec=spec)
+            sink.experiment_started(spec.name, str(spec.path), item.num_trials, request.resume)
+            result = run_experiment(item, request, sink)
+        results.append(result)
+        sink.experiment_finished(result)
+        if result.interrupted:
+            break
+    return results
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        timings.mark("shutdown_called")
+        ray.shutdown()
+        timings.mark("ray_stopped")

@@ -1,0 +1,132 @@
+"""Tune hooks that run in the driver: live progress, stop criteria checked against what the run
+really reports, and a plain-JSON checkpoint index beside each trial.
+
+Tune pickles these objects into ``tuner.pkl`` (and unpickles them on resume), so they hold no
+console or lock: they look up the active :class:`ProgressSink` when they fire.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, Protocol
+
+from ray import tune
+
+from rlcli.core import timings
+from rlcli.core.config.stopping import unknown_stop_keys, unknown_stop_message
+from rlcli.core.metrics import flatten, number
+from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
+from rlcli.core.spec import ProgressRow
+from rlcli.core.store.checkpoints import CHECKPOINT_INDEX
+
+
+class ProgressSink(Protocol):
+    def progress(self, row: ProgressRow) -> None: ...
+
+    def trial_status(self, trial: str, status: str) -> None: ...
+
+
+_active_sink: ProgressSink | None = None
+#: Problems found by :class:`StopGuard` during ``fit``, read by the driver afterwards.
+stop_problems: list[str] = []
+
+
+def set_sink(sink: ProgressSink | None) -> None:
+    global _active_sink
+    _active_sink = sink
+
+
+def row_from_result(trial_name: str, result: dict[str, Any], show: tuple[str, ...] = ()) -> ProgressRow:
+    runners = result.get("env_runners") or {}
+    flat = flatten(result) if show else {}
+    return ProgressRow(
+        trial=trial_name,
+        iteration=int(result.get("training_iteration", 0)),
+        episode_return=number(runners.get("episode_return_mean")),
+        env_steps=int(
+            result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0
+        ),
+        time_s=float(result.get("time_total_s", 0.0)),
+        rolling_return=number(result.get(ROLLING_RETURN)),
+        rolling_episodes=_count(result.get(ROLLING_EPISODES)),
+        extra=tuple((name, number(flat.get(name))) for name in show),
+    )
+
+
+def _count(value: Any) -> int | None:
+    """An episode count from a result (Tune may hand back floats); None when absent."""
+    count = number(value)
+    return int(count) if count is not None else None
+
+
+class ProgressCallback(tune.Callback):
+    """Forwards every result and status change to the active sink, with the ``--show-metric``
+    values picked from each result."""
+
+    def __init__(self, show_metrics: tuple[str, ...] = ()) -> None:
+        self.show_metrics = tuple(show_metrics)
+
+    def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        if _active_sink:
+            _active_sink.trial_status(str(trial), "RUNNING")
+
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        if timings.enabled():
+            now = time.time()
+            timings.mark("first_iteration_started", at=now - float(result.get("time_this_iter_s") or 0.0))
+            timings.mark("first_result", at=now)
+            timings.mark("last_result", at=now, last=True)
+        if _active_sink:
+            _active_sink.progress(row_from_result(str(trial), result, getattr(self, "show_metrics", ())))
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        if _active_sink:
+            _active_sink.trial_status(str(trial), "TERMINATED")
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        if _active_sink:
+            _active_sink.trial_status(str(trial), "ERROR")
+
+    def on_checkpoint(self, iteration: int, trials: list, trial: Any, checkpoint: Any, **info: Any) -> None:
+        """Record which iteration (and which metrics) each checkpoint belongs to, as plain JSON:
+        RLlib's result rows carry no checkpoint link and Tune keeps it only in a pickle."""
+        result = trial.last_result or {}
+        flat = {k: v for k, v in flatten(result).items() if number(v) is not None and not k.startswith("config/")}
+        entry = {
+            "checkpoint": os.path.basename(checkpoint.path.rstrip("/")),
+            "training_iteration": result.get("training_iteration"),
+            "metrics": flat,
+        }
+        path = os.path.join(trial.local_path, CHECKPOINT_INDEX)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+
+
+class StopGuard(tune.Stopper):
+    """Tune's ``>=`` stop semantics, plus: a criterion the run never reports stops the whole
+    experiment with a clear error instead of letting it run forever."""
+
+    def __init__(self, criteria: dict[str, float]) -> None:
+        self.criteria = dict(criteria)
+        self._seen: set[str] = set()
+        self._results = 0
+        self._abort = False
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        flat = flatten(result)
+        self._seen |= set(flat)
+        self._results += 1
+        missing = unknown_stop_keys(self.criteria, self._seen, self._results)
+        if missing:
+            for key in missing:
+                message = unknown_stop_message(key, sorted(self._seen))
+                if message not in stop_problems:
+                    stop_problems.append(message)
+            self._abort = True
+            return True
+        return any(k in flat and number(flat[k]) is not None and flat[k] >= v for k, v in self.criteria.items())
+
+    def stop_all(self) -> bool:
+        return self._abort
