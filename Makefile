@@ -10,7 +10,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install test demo bench tuned lint format clean
+.PHONY: install test demo bench tuned lint type format clean
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ tuned: install
 lint: install
 	$(BIN)/ruff check rlcli tests benchmarks tuned_examples
 	$(BIN)/ruff format --check rlcli tests benchmarks tuned_examples
+	$(BIN)/mypy
+
+# Types alone (make lint runs them too).
+type: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format rlcli tests benchmarks

@@ -83,7 +83,8 @@ class Console:
         from rich.text import Text
 
         for segments in lines:
-            self.out.print(Text.assemble(*segments), soft_wrap=True, highlight=False)
+            parts = [(text, style or "") for text, style in segments]
+            self.out.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
 
     def json(self, payload: Any) -> None:
         self.data(json.dumps(payload, indent=2, default=str))

@@ -305,8 +305,8 @@ def plot(
     """
     import shutil
 
+    from rlcli.core.analysis import curves, plots
     from rlcli.core.analysis import trials as analysis
-    from rlcli.core.analysis.trials import curves, plots
 
     console = Console()
     if out:
@@ -359,8 +359,8 @@ def compare(
       rlcli analyze compare ~/ray_results/ppo ~/ray_results/appo --threshold 450
       rlcli analyze compare ~/ray_results/sweep --by config --csv
     """
+    from rlcli.core.analysis import curves
     from rlcli.core.analysis import trials as analysis
-    from rlcli.core.analysis.trials import curves
 
     console = Console(quiet=as_json or as_csv)
     metric = analysis.resolve_metric(metric)

@@ -28,7 +28,7 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     for key, value in top.items():
         old = out.get(key)
         mergeable = isinstance(old, dict) and isinstance(value, dict)
-        if mergeable and not is_search_space(old) and not is_search_space(value):
+        if isinstance(old, dict) and mergeable and not is_search_space(old) and not is_search_space(value):
             out[key] = deep_merge(old, value)
         else:
             out[key] = copy.deepcopy(value)

@@ -130,5 +130,5 @@ class ExperimentResult:
 
     @property
     def best(self) -> TrialSummary | None:
-        scored = [t for t in self.trials if t.best_return is not None]
-        return max(scored, key=lambda t: t.best_return) if scored else None
+        scored = [(t.best_return, t) for t in self.trials if t.best_return is not None]
+        return max(scored, key=lambda item: item[0])[1] if scored else None

@@ -16,10 +16,10 @@ _PARAM_KEYS = {"model_config": "_model_config", "env_to_module_connector": "_env
 
 def best_trial(records: list[TrialRecord], metric: str, mode: str) -> TrialRecord:
     scored = [(score(r, metric, mode, "all"), r) for r in records]
-    scored = [(s, r) for s, r in scored if s is not None]
-    if not scored:
+    known = [(s, r) for s, r in scored if s is not None]
+    if not known:
         raise UsageError(f"No trial reports {metric}.")
-    return (max if mode == "max" else min)(scored, key=lambda item: item[0])[1]
+    return (max if mode == "max" else min)(known, key=lambda item: item[0])[1]
 
 
 def _resolve(template: Any, params: Any) -> Any:

@@ -85,12 +85,12 @@ def render(curves: list[Curve], title: str, xlabel: str, size: tuple[int, int]) 
     for y in range(height):
         rows.append([(label_at.get(y, "").rjust(margin - 1) + " │", "dim"), *canvas.row(y)])
     rows.append([(" " * (margin - 1) + " └" + "─" * width, "dim")])
-    left, mid, right = compact(x_low), f"{xlabel} ({compact((x_low + x_high) / 2)})", compact(x_high)
-    gap = max(width - len(left) - len(mid) - len(right), 2)
-    rows.append([(" " * (margin + 1) + left + " " * (gap // 2) + mid + " " * (gap - gap // 2) + right, "dim")])
+    left, centre, right = compact(x_low), f"{xlabel} ({compact((x_low + x_high) / 2)})", compact(x_high)
+    gap = max(width - len(left) - len(centre) - len(right), 2)
+    rows.append([(" " * (margin + 1) + left + " " * (gap // 2) + centre + " " * (gap - gap // 2) + right, "dim")])
     for i, curve in enumerate(curves[:8]):
-        band = " (± std shaded)" if curve.low is not None else ""
-        rows.append([("  ── ", PALETTE[i % len(PALETTE)]), (curve.label + band, None)])
+        shaded = " (± std shaded)" if curve.low is not None else ""
+        rows.append([("  ── ", PALETTE[i % len(PALETTE)]), (curve.label + shaded, None)])
     if len(curves) > 8:
         rows.append([(f"  … and {len(curves) - 8} more curves (colors repeat)", "dim")])
     return rows

@@ -81,7 +81,7 @@ def _short(value: Any) -> str:
 
 def config_groups(experiments: dict[str, list[TrialRecord]]) -> list[tuple[str, str, list[TrialRecord]]]:
     """``(experiment, config label, trials)`` for each config of each experiment, in trial order."""
-    groups = []
+    groups: list[tuple[str, str, list[TrialRecord]]] = []
     for exp_name, records in experiments.items():
         by_config: dict[str, list[TrialRecord]] = {}
         for label, record in zip(config_labels(records), records, strict=True):

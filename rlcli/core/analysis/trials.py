@@ -189,16 +189,16 @@ def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: s
     pool = records
     if scope != "all":
         scored = [(score(r, metric, mode, scope), r) for r in records]
-        scored = [(s, r) for s, r in scored if s is not None]
-        pool = [max(scored, key=lambda item: sign * item[0])[1]] if scored else []
+        known = [(s, r) for s, r in scored if s is not None]
+        pool = [max(known, key=lambda item: sign * item[0])[1]] if known else []
     # Trials in order of their best row: a trial's checkpoints cannot beat that, so once a trial's
     # best row cannot beat the best checkpoint found, no later one can (ties go to the earlier trial,
     # as in Tune). Spares decoding the checkpoint map of most trials of a big sweep.
-    bounds = [score(r, metric, mode, "all") for r in pool]
-    order = sorted((i for i, b in enumerate(bounds) if b is not None), key=lambda i: (-sign * bounds[i], i))
+    bounds = {i: b for i, r in enumerate(pool) if (b := score(r, metric, mode, "all")) is not None}
+    order = sorted(bounds, key=lambda i: (-sign * bounds[i], i))
     best: tuple[float, int, Any, TrialRecord] | None = None
     for i in order:
-        bound = sign * bounds[i]  # type: ignore[operator]
+        bound = sign * bounds[i]
         if best is not None and (bound < best[0] or (bound == best[0] and i > best[1])):
             break
         values = dict(zip(pool[i].columns["training_iteration"], pool[i].values(metric), strict=True))

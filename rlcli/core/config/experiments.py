@@ -80,8 +80,8 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
         raise UsageError("--name works with one experiment, but the files hold several.", "Drop --name.")
     notices: list[str] = []
     specs = []
-    for name, body, source, base in raws:
-        spec, spec_notices = _build_one(inputs, name, body, source, base)
+    for name, body, source, anchor in raws:
+        spec, spec_notices = _build_one(inputs, name, body, source, anchor)
         specs.append(spec)
         notices += [n for n in spec_notices if n not in notices]
     return BuiltSpecs(tuple(specs), tuple(notices))

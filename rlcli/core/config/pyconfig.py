@@ -46,6 +46,7 @@ def load_python_experiment(path: str) -> list[tuple[str, dict[str, Any]]]:
             f"{path}: defines no 'config' AlgorithmConfig.",
             "Build one at module level, e.g. config = PPOConfig().environment('CartPole-v1').",
         )
+    assert config is not None  # narrowed by the check above, for the type checker
     body: dict[str, Any] = {"run": _algorithm_name(config, path), "config": config_to_mapping(config)}
     if config.env is not None:
         body["env"] = _env_name(config.env)
@@ -218,7 +219,7 @@ def to_plain(value: Any, key: str = "") -> Any:
             if not _same(getattr(value, f.name), getattr(defaults, f.name))
         }
     if isinstance(value, MultiRLModuleSpec):
-        return {"rl_module_specs": {k: to_plain(v) for k, v in value.rl_module_specs.items()}}
+        return {"rl_module_specs": {k: to_plain(v) for k, v in (value.rl_module_specs or {}).items()}}
     if isinstance(value, RLModuleSpec):
         fields = ("module_class", "catalog_class", "model_config", "inference_only")
         return {f: to_plain(getattr(value, f)) for f in fields if getattr(value, f, None) not in (None, False)}

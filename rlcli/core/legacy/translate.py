@@ -186,8 +186,9 @@ def _model_key(key: str, value: Any) -> dict[str, Any]:
         )
     if key == "lstm_use_prev_action_reward":
         return {"lstm_use_prev_action": value, "lstm_use_prev_reward": value}
-    if key in _MODEL_RENAMES:
-        return {_MODEL_RENAMES[key]: value}
+    renamed = _MODEL_RENAMES.get(key)
+    if renamed is not None:
+        return {renamed: value}
     if key in MODEL_CONFIG_FIELDS:
         return {key: value}
     raise ConfigError(

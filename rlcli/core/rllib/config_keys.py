@@ -236,9 +236,17 @@ def _deprecated_property(default: Any, name: str) -> bool:
         return True
 
 
-@functools.cache
-def keys_for(config_cls: type) -> AlgorithmKeys:
+_DERIVED: dict[Any, AlgorithmKeys] = {}
+
+
+def keys_for(config_cls: Any) -> AlgorithmKeys:
     """The derived keys of one ``AlgorithmConfig`` class (cached: ~250 builder calls)."""
+    if config_cls not in _DERIVED:
+        _DERIVED[config_cls] = _derive(config_cls)
+    return _DERIVED[config_cls]
+
+
+def _derive(config_cls: Any) -> AlgorithmKeys:
     default = config_cls()
     model_config = default.model_config if isinstance(default.model_config, dict) else {}
     return AlgorithmKeys(_builder_keys(config_cls), _attributes(default), dict(model_config))

@@ -245,12 +245,12 @@ def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Polic
 
     modules = module_dirs(ckpt)
     pipe_dir = connector_dir(ckpt, "env_to_module_connector")
-    pipeline = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None
+    pipeline: Any = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None  # a ConnectorPipelineV2
     pieces = [type(c).__name__ for c in pipeline.connectors] if pipeline is not None else []
-    module = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
+    module: Any = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
     blockers = fast_path_blockers(modules, pieces, module)
-    if blockers:
-        return None, blockers
+    if blockers or module is None:
+        return None, blockers or ["no single RLModule in the checkpoint"]
     obs_filter = None
     for piece in pipeline.connectors if pipeline is not None else []:
         if type(piece).__name__ == "MeanStdFilter":

@@ -185,7 +185,7 @@ def _run_fast(spec: RolloutSpec, policy: Policy, env_name: str, env_config: dict
     finally:
         if env is not None:
             env.close()
-    if recorder is not None:
+    if recorder is not None and spec.out is not None:
         from rlcli.core.rollout.writers import write_offline_parquet
 
         result.out = str(write_offline_parquet(recorder.rows, spec.out))

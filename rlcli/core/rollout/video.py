@@ -84,12 +84,11 @@ def show_on_screen(policy: Any, env_name: str, env_config: dict[str, Any], episo
 def _write_mp4(frames: list[np.ndarray], target: Path, fps: int) -> None:
     import imageio.v2 as imageio
 
-    with (
-        atomic_path(target, suffix=".mp4") as tmp,
-        imageio.get_writer(str(tmp), format="FFMPEG", fps=fps, macro_block_size=1) as writer,
-    ):
-        for frame in frames:
-            writer.append_data(frame)
+    with atomic_path(target, suffix=".mp4") as tmp:
+        writer: Any = imageio.get_writer(str(tmp), format="FFMPEG", fps=fps, macro_block_size=1)  # FFMPEG's Writer
+        with writer:
+            for frame in frames:
+                writer.append_data(frame)
 
 
 def record_videos(

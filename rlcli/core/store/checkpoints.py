@@ -75,7 +75,9 @@ def _from_file_times(trial_dir: Path) -> dict[str, int]:
         mtime = ckpt.stat().st_mtime
         before = [r for r in rows if isinstance(r["timestamp"], (int, float)) and r["timestamp"] <= mtime + 1]
         if before:
-            mapping[ckpt.name] = int(before[-1]["training_iteration"])  # type: ignore[arg-type]
+            iteration = before[-1]["training_iteration"]
+            if isinstance(iteration, (int, float)):
+                mapping[ckpt.name] = int(iteration)
     return mapping
 
 

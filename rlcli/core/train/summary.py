@@ -15,10 +15,10 @@ from rlcli.core.spec import DEFAULT_METRIC, ExperimentSpec, TrialSummary
 def best_checkpoint(result: Any, metric: str, order: str) -> str | None:
     """Among the checkpoints Tune kept, the one whose own result scored best; else the latest."""
     scored = [(ck, number(pick(m or {}, metric))) for ck, m in (result.best_checkpoints or [])]
-    scored = [(ck, v) for ck, v in scored if v is not None]
-    if scored:
+    known = [(ck, v) for ck, v in scored if v is not None]
+    if known:
         choose = max if order == "max" else min
-        return choose(scored, key=lambda item: item[1])[0].path
+        return choose(known, key=lambda item: item[1])[0].path
     return result.checkpoint.path if result.checkpoint else None
 
 

@@ -304,8 +304,8 @@ class SignalGuard:
         try:
             yield self
         finally:
-            for sig, old in self._old.items():
-                signal.signal(sig, old)
+            for number, old in self._old.items():
+                signal.signal(number, old)
 
 
 def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
