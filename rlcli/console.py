@@ -266,11 +266,7 @@ class TrainProgress:
                 f"  best mean return: {best.best_return:.2f} "
                 f"(iterations {best.iterations}, env steps {best.env_steps:,})",
             ]
-        ckpt = (
-            best.best_checkpoint
-            if best
-            else next((t.best_checkpoint for t in result.trials if t.best_checkpoint), None)
-        )
+        ckpt = result.best_checkpoint
         if ckpt:
             lines += [f"  best checkpoint:  {ckpt}", f"  roll it out:      rlcli rollout {shlex.quote(ckpt)}"]
         for trial in result.errored:
@@ -291,6 +287,6 @@ class TrainProgress:
                 str(len(result.trials)),
                 str(len(result.errored)),
                 _num(best.best_return if best else None),
-                (best.best_checkpoint if best else None) or "-",
+                result.best_checkpoint or "-",
             )
         self.console.out.print(table)

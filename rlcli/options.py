@@ -73,3 +73,43 @@ def rllib_scale_options(fn: F) -> F:
     ):
         fn = decorator(fn)
     return fn
+
+
+def _metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--metric`` as the result key it means (one rule for every command)."""
+    from rlcli.core.store.checkpoints import resolve_metric
+
+    return resolve_metric(value)
+
+
+def metric_options(fn: F) -> F:
+    """``--metric`` and ``--mode``: what ranks checkpoints and trials. ``eval`` means the
+    evaluation return, old names (``episode_reward_mean``) are translated."""
+    fn = click.option(
+        "--mode", type=click.Choice(["max", "min"]), default="max", show_default=True, help="Best is max or min."
+    )(fn)
+    return click.option(
+        "--metric",
+        callback=_metric,
+        metavar="METRIC",
+        help="Metric to rank by (default env_runners/episode_return_mean; 'eval' for the evaluation return; "
+        "any reported metric, e.g. a callback's env_runners/my_metric).",
+    )(fn)
+
+
+def checkpoint_selection(fn: F) -> F:
+    """``--which`` plus :func:`metric_options`: which checkpoint of a trial or experiment dir."""
+    fn = metric_options(fn)
+    return click.option(
+        "--which",
+        type=click.Choice(["best", "last"]),
+        default="best",
+        show_default=True,
+        help="For trial/experiment dirs: the best checkpoint by --metric, or the last.",
+    )(fn)
+
+
+def output_options(fn: F) -> F:
+    """``--json`` and ``--csv``: data on stdout for scripts instead of a table."""
+    fn = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")(fn)

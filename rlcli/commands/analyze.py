@@ -11,13 +11,7 @@ import click
 
 from rlcli.console import Console
 from rlcli.core.errors import UsageError
-
-
-def _metric_options(fn: Any) -> Any:
-    fn = click.option("--mode", type=click.Choice(["max", "min"]), default="max", show_default=True)(fn)
-    return click.option(
-        "--metric", default=None, help="Default env_runners/episode_return_mean; 'eval' for the evaluation return."
-    )(fn)
+from rlcli.options import metric_options
 
 
 def _read_trials(
@@ -62,16 +56,15 @@ def analyze() -> None:
 
 @analyze.command("best-checkpoint")
 @click.argument("experiment", type=click.Path())
-@_metric_options
+@metric_options
 @click.option("--scope", default="all", show_default=True, help="Rank trials by all rows, the last, or avg-last-N.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the checkpoint path.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def best_checkpoint(experiment: str, metric: str | None, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
+def best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
     """The checkpoint on disk whose own reported result is best."""
     from rlcli.core.analysis import trials as analysis
 
     console = Console(quiet=quiet or as_json)
-    metric = analysis.resolve_metric(metric)
     records = _read_trials((experiment,), metric, console, base=("training_iteration",))
     best = analysis.best_checkpoint(records, metric, mode, _scope(scope))
     if best.note:
@@ -157,7 +150,7 @@ def _parse_filter(text: str) -> tuple[str, Any, float]:
 
 @analyze.command("trials")
 @click.argument("experiment", type=click.Path())
-@_metric_options
+@metric_options
 @click.option("--sort", "sort_by", help="Column to sort by (descending for max mode).")
 @click.option("--filter", "filters", multiple=True, help="Keep rows matching 'COLUMN OP NUMBER' (repeatable).")
 @click.option("--columns", help="Comma-separated columns to show.")
@@ -166,7 +159,7 @@ def _parse_filter(text: str) -> tuple[str, Any, float]:
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
 def trials(
     experiment: str,
-    metric: str | None,
+    metric: str,
     mode: str,
     sort_by: str | None,
     filters: tuple[str, ...],
@@ -180,7 +173,6 @@ def trials(
     from rlcli.core.metrics import number
 
     console = Console(quiet=as_json or as_csv)
-    metric = analysis.resolve_metric(metric)
     records = _read_trials((experiment,), metric, console)
     extra = _metric_columns(_asked_columns(columns, sort_by, filters), records)
     if extra:  # read again with those columns (the scan reads only the columns it is given)
@@ -219,15 +211,13 @@ def _require_column(column: str, names: list[str]) -> None:
 
 @analyze.command("best-config")
 @click.argument("experiment", type=click.Path())
-@_metric_options
+@metric_options
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
-def best_config(experiment: str, metric: str | None, mode: str, fmt: str, output: str | None) -> int:
+def best_config(experiment: str, metric: str, mode: str, fmt: str, output: str | None) -> int:
     """The best trial's config as a runnable ``rlcli train -f`` file."""
-    from rlcli.core.analysis import trials as analysis
     from rlcli.core.analysis.best_config import best_config_document
 
-    metric = analysis.resolve_metric(metric)
     records = _read_trials((experiment,), metric, Console())
     doc = best_config_document(records, metric, mode)
     from rlcli.core.config.spec_file import dump_yaml
@@ -281,7 +271,7 @@ def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> 
 
 @analyze.command("plot")
 @click.argument("experiments", nargs=-1, required=True, type=click.Path())
-@click.option("--metric", default=None, help="Default env_runners/episode_return_mean; 'eval' for evaluation.")
+@metric_options
 @_x_option
 @_smooth_option
 @click.option(
@@ -292,9 +282,7 @@ def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> 
     help="A line per trial, or per config (mean ± std over its seeds); auto: config when seeds repeat.",
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write a .png, .svg or .pdf instead.")
-def plot(
-    experiments: tuple[str, ...], metric: str | None, x_axis: str, smooth: int, group: str, out: str | None
-) -> int:
+def plot(experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, group: str, out: str | None) -> int:
     """Learning curves of one or more experiments, in the terminal or to an image file.
 
     \b
@@ -306,12 +294,10 @@ def plot(
     import shutil
 
     from rlcli.core.analysis import curves, plots
-    from rlcli.core.analysis import trials as analysis
 
     console = Console()
     if out:
         plots.check_file_format(Path(out))
-    metric = analysis.resolve_metric(metric)
     lines = curves.build_curves(_load_experiments(experiments, metric, console), metric, x_axis, smooth, group)
     title = f"{metric}" + (f" (moving average of {smooth})" if smooth > 1 else "")
     xlabel = curves.X_AXES[x_axis][1]
@@ -328,7 +314,7 @@ def plot(
 
 @analyze.command("compare")
 @click.argument("experiments", nargs=-1, required=True, type=click.Path())
-@_metric_options
+@metric_options
 @click.option(
     "--by",
     type=click.Choice(["experiment", "config"]),
@@ -343,7 +329,7 @@ def plot(
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
 def compare(
     experiments: tuple[str, ...],
-    metric: str | None,
+    metric: str,
     mode: str,
     by: str,
     threshold: float | None,
@@ -360,10 +346,8 @@ def compare(
       rlcli analyze compare ~/ray_results/sweep --by config --csv
     """
     from rlcli.core.analysis import curves
-    from rlcli.core.analysis import trials as analysis
 
     console = Console(quiet=as_json or as_csv)
-    metric = analysis.resolve_metric(metric)
     loaded = _load_experiments(experiments, metric, console)
     opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth)
     names, rows = curves.compare_rows(loaded, opts)

@@ -9,6 +9,7 @@ import click
 from rlcli.console import Console, stdout_to_stderr
 from rlcli.core.config.overrides import load_mapping
 from rlcli.core.errors import UsageError
+from rlcli.options import checkpoint_selection
 
 
 def _check_algorithm(run: str | None, state: dict) -> None:
@@ -43,13 +44,7 @@ def _check_algorithm(run: str | None, state: dict) -> None:
 @click.option(
     "--seed", type=int, metavar="S", help="Seed of the envs (env i gets S+i) and of sampled actions; same S, same run."
 )
-@click.option(
-    "--which", type=click.Choice(["best", "last"]), default="best", show_default=True, help="For trial/experiment dirs."
-)
-@click.option(
-    "--metric", default="env_runners/episode_return_mean", show_default=True, help="Metric ranking checkpoints."
-)
-@click.option("--mode", type=click.Choice(["max", "min"]), default="max", show_default=True, help="Best is max or min.")
+@checkpoint_selection
 @click.option("--render", is_flag=True, help="Show episodes on screen (needs a display).")
 @click.option("--video-dir", type=click.Path(file_okay=False), metavar="DIR", help="Write one MP4 per episode here.")
 @click.option(

@@ -123,6 +123,8 @@ class ExperimentResult:
     trials: tuple[TrialSummary, ...]
     interrupted: bool = False
     already_finished: bool = False
+    #: The experiment's best checkpoint on disk (the rule ``rollout EXP`` uses), or None.
+    best_checkpoint: str | None = None
 
     @property
     def errored(self) -> tuple[TrialSummary, ...]:

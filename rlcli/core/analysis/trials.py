@@ -13,25 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from rlcli.core.errors import UsageError, did_you_mean
-from rlcli.core.legacy.translate import migrate_metric
 from rlcli.core.metrics import flatten, number
-from rlcli.core.spec import DEFAULT_METRIC
-from rlcli.core.store.checkpoints import Selection, best_in_trial, is_trial_dir, trial_dirs_under
+from rlcli.core.store.checkpoints import (
+    ScoredTrial,
+    Selection,
+    best_over_trials,
+    is_trial_dir,
+    trial_dirs_under,
+)
 from rlcli.core.store.rowscan import result_columns
 from rlcli.core.store.tune_state import trials_in_state
 
-EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
 BASE_COLUMNS = ("training_iteration", "num_env_steps_sampled_lifetime", "time_total_s")
 PARALLEL_BYTES = 256 << 20  # below this, starting worker processes costs more than it saves
-
-
-def resolve_metric(metric: str | None) -> str:
-    """Default return metric; ``eval`` for the evaluation return; legacy names translated."""
-    if not metric:
-        return DEFAULT_METRIC
-    if metric == "eval":
-        return EVAL_METRIC
-    return migrate_metric(metric)[0]
 
 
 @dataclass
@@ -191,26 +185,14 @@ def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: s
         scored = [(score(r, metric, mode, scope), r) for r in records]
         known = [(s, r) for s, r in scored if s is not None]
         pool = [max(known, key=lambda item: sign * item[0])[1]] if known else []
-    # Trials in order of their best row: a trial's checkpoints cannot beat that, so once a trial's
-    # best row cannot beat the best checkpoint found, no later one can (ties go to the earlier trial,
-    # as in Tune). Spares decoding the checkpoint map of most trials of a big sweep.
-    bounds = {i: b for i, r in enumerate(pool) if (b := score(r, metric, mode, "all")) is not None}
-    order = sorted(bounds, key=lambda i: (-sign * bounds[i], i))
-    best: tuple[float, int, Any, TrialRecord] | None = None
-    for i in order:
-        bound = sign * bounds[i]
-        if best is not None and (bound < best[0] or (bound == best[0] and i > best[1])):
-            break
-        values = dict(zip(pool[i].columns["training_iteration"], pool[i].values(metric), strict=True))
-        ref = best_in_trial(pool[i].path, sel, values)
-        if ref is None or ref.value is None:
-            continue
-        key = sign * ref.value
-        if best is None or key > best[0] or (key == best[0] and i < best[1]):
-            best = (key, i, ref, pool[i])
-    if best is None:
+    trials = [
+        ScoredTrial(r.path, dict(zip(r.columns["training_iteration"], r.values(metric), strict=True))) for r in pool
+    ]
+    found = best_over_trials(trials, sel)
+    if found is None:
         raise UsageError(f"No checkpoint on disk has a reported {metric}.", "Train with --checkpoint-freq N.")
-    _, _, ref, record = best
+    ref, index = found
+    record = pool[index]
     return BestCheckpoint(
         record.name, str(ref.path), ref.iteration, metric, ref.value, _missed_note(pool, metric, mode, record, ref)
     )

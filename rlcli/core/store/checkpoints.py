@@ -19,6 +19,7 @@ from rlcli.core.spec import DEFAULT_METRIC
 from rlcli.core.store.rowscan import result_columns
 
 CHECKPOINT_MARKER = "rllib_checkpoint.json"
+EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
 CHECKPOINT_INDEX = "rlcli_checkpoints.jsonl"
 
 
@@ -93,11 +94,35 @@ def checkpoint_iterations(trial_dir: Path) -> dict[str, int]:
     return (state.checkpoints if state else {}) or _from_file_times(trial_dir)
 
 
+def resolve_metric(metric: str | None) -> str:
+    """The metric a user names → the result key: the default return when none is given,
+    ``eval`` for the evaluation return, legacy names translated. Every command that ranks
+    checkpoints or trials reads ``--metric`` through this."""
+    if not metric:
+        return DEFAULT_METRIC
+    if metric == "eval":
+        return EVAL_METRIC
+    return migrate_metric(metric)[0]
+
+
 @dataclass(frozen=True)
 class Selection:
+    """Which checkpoint of a trial or experiment: the best by ``metric`` (``mode``) or the last."""
+
     which: str = "best"
     metric: str = DEFAULT_METRIC
     mode: str = "max"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metric", resolve_metric(self.metric))
+
+
+@dataclass(frozen=True)
+class ScoredTrial:
+    """A trial's reported ``metric`` by iteration: what choosing its checkpoints needs."""
+
+    path: Path
+    values: dict[int, float | None]
 
 
 def metric_by_iteration(trial_dir: Path, metric: str) -> dict[int, float | None]:
@@ -116,7 +141,7 @@ def best_in_trial(
     if sel.which == "last":
         last = existing[-1]
         return CheckpointRef(last, trial_dir, iterations.get(last.name), None, None, "the trial's latest checkpoint")
-    metric = migrate_metric(sel.metric)[0]
+    metric = sel.metric
     values = metric_by_iteration(trial_dir, metric) if values is None else values
     scored = []
     for ckpt in existing:
@@ -168,24 +193,52 @@ def locate(path: str | os.PathLike[str], sel: Selection | None = None) -> Checkp
     return _best_over_trials(root, trials, sel)
 
 
+def best_over_trials(trials: list[ScoredTrial], sel: Selection) -> tuple[CheckpointRef, int] | None:
+    """The best checkpoint on disk over ``trials``, by each checkpoint's own reported metric, and
+    the index of its trial; ties go to the earlier trial, as in Tune. The one rule behind the
+    training summary, ``rollout EXP`` and ``analyze best-checkpoint``.
+
+    Trials are tried in order of their best reported row: a trial's checkpoints cannot beat that,
+    so once it cannot beat the best checkpoint found, no later trial can. That spares reading
+    the checkpoint map of most trials of a big sweep."""
+    sign = 1.0 if sel.mode == "max" else -1.0
+    bounds = {i: b for i, t in enumerate(trials) if (b := _best_value(t.values, sel.mode)) is not None}
+    best: tuple[float, int, CheckpointRef] | None = None
+    for i in sorted(bounds, key=lambda i: (-sign * bounds[i], i)):
+        if best is not None and (sign * bounds[i] < best[0] or (sign * bounds[i] == best[0] and i > best[1])):
+            break
+        ref = best_in_trial(trials[i].path, sel, trials[i].values)
+        if ref is None or ref.value is None:
+            continue
+        if best is None or sign * ref.value > best[0] or (sign * ref.value == best[0] and i < best[1]):
+            best = (sign * ref.value, i, ref)
+    return (best[2], best[1]) if best is not None else None
+
+
+def _best_value(values: dict[int, float | None], mode: str) -> float | None:
+    known = [v for v in values.values() if v is not None]
+    return (max(known) if mode == "max" else min(known)) if known else None
+
+
 def _best_over_trials(root: Path, trials: list[Path], sel: Selection) -> CheckpointRef:
-    candidates = [ref for ref in (best_in_trial(t, sel) for t in trials) if ref is not None]
-    if not candidates:
+    if sel.which == "best":
+        found = best_over_trials([ScoredTrial(t, metric_by_iteration(t, sel.metric)) for t in trials], sel)
+        if found is not None:
+            ref = found[0]
+            reason = f"best {ref.metric} ({sel.mode}) over {len(trials)} trial(s)' checkpoints on disk"
+            return CheckpointRef(ref.path, ref.trial_dir, ref.iteration, ref.metric, ref.value, reason)
+        if sel.metric != DEFAULT_METRIC:
+            raise UsageError(
+                f"No checkpoint under '{root}' has a reported {sel.metric}.",
+                "Check --metric (rlcli analyze trials EXP --columns METRIC shows what was reported).",
+            )
+    newest = [c[-1] for c in (checkpoints_of(t) for t in trials) if c]
+    if not newest:
         raise UsageError(
             f"No trial under '{root}' has a checkpoint.", "Train with --checkpoint-freq N or --checkpoint-at-end."
         )
-    scored = [c for c in candidates if c.value is not None]
-    if sel.which == "last" or not scored:
-        newest = max(candidates, key=lambda c: c.path.stat().st_mtime)
-        return CheckpointRef(
-            newest.path,
-            newest.trial_dir,
-            newest.iteration,
-            newest.metric,
-            newest.value,
-            f"the newest checkpoint of {len(trials)} trial(s)",
-        )
-    pick = max if sel.mode == "max" else min
-    best = pick(scored, key=lambda c: c.value)  # type: ignore[arg-type, return-value]
-    reason = f"best {best.metric} ({sel.mode}) over {len(trials)} trial(s)' checkpoints on disk"
-    return CheckpointRef(best.path, best.trial_dir, best.iteration, best.metric, best.value, reason)
+    latest = max(newest, key=lambda c: c.stat().st_mtime)
+    iteration = checkpoint_iterations(latest.parent).get(latest.name)
+    return CheckpointRef(
+        latest, latest.parent, iteration, None, None, f"the newest checkpoint of {len(trials)} trial(s)"
+    )

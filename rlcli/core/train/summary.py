@@ -8,18 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from rlcli.core.analysis.trials import read_trial
+from rlcli.core.errors import UsageError
 from rlcli.core.metrics import number, pick
 from rlcli.core.spec import DEFAULT_METRIC, ExperimentSpec, TrialSummary
+from rlcli.core.store.checkpoints import Selection, locate
 
 
-def best_checkpoint(result: Any, metric: str, order: str) -> str | None:
-    """Among the checkpoints Tune kept, the one whose own result scored best; else the latest."""
-    scored = [(ck, number(pick(m or {}, metric))) for ck, m in (result.best_checkpoints or [])]
-    known = [(ck, v) for ck, v in scored if v is not None]
-    if known:
-        choose = max if order == "max" else min
-        return choose(known, key=lambda item: item[1])[0].path
-    return result.checkpoint.path if result.checkpoint else None
+def best_checkpoint(path: str | Path, spec: ExperimentSpec) -> str | None:
+    """The best checkpoint on disk under a trial or experiment dir by the experiment's checkpoint
+    score (default: the return), with the same rule ``rollout`` and ``analyze best-checkpoint``
+    use (:func:`rlcli.core.store.checkpoints.locate`); None when there is none."""
+    selection = Selection(metric=spec.checkpoint.score_attr or DEFAULT_METRIC, mode=spec.checkpoint.score_order)
+    try:
+        return str(locate(path, selection).path)
+    except UsageError:
+        return None
 
 
 def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
@@ -38,9 +41,7 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
         best_return=max(history) if history else number(pick(metrics, DEFAULT_METRIC)),
         last_return=number(pick(metrics, DEFAULT_METRIC)),
-        best_checkpoint=best_checkpoint(
-            result, spec.checkpoint.score_attr or DEFAULT_METRIC, spec.checkpoint.score_order
-        ),
+        best_checkpoint=best_checkpoint(result.path, spec) if result.path else None,
         error_file=error_file,
         error=_first_line(result.error) if result.error is not None else None,
     )

@@ -33,7 +33,7 @@ from rlcli.core.rllib.rolling_return import with_rolling_return
 from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
 from rlcli.core.store.experiment_dir import find_latest_experiment, has_experiment_state, unfinished_trials
 from rlcli.core.store.experiment_lock import claimed
-from rlcli.core.train.summary import summarize_grid
+from rlcli.core.train.summary import best_checkpoint, summarize_grid
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,7 +357,12 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
             raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
         if not unfinished_trials(spec.path):
             grid = tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls).get_results()
-            return ExperimentResult(spec, summarize_grid(grid, spec), already_finished=True)
+            return ExperimentResult(
+                spec,
+                summarize_grid(grid, spec),
+                already_finished=True,
+                best_checkpoint=best_checkpoint(spec.path, spec),
+            )
     elif has_experiment_state(spec.path):
         raise UsageError(
             f"Experiment '{spec.name}' already exists in {spec.storage_path}.",
@@ -378,7 +383,12 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
         from rlcli.core.errors import ConfigError
 
         raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
-    return ExperimentResult(spec, summarize_grid(grid, spec), interrupted=guard.received is not None)
+    return ExperimentResult(
+        spec,
+        summarize_grid(grid, spec),
+        interrupted=guard.received is not None,
+        best_checkpoint=best_checkpoint(spec.path, spec),
+    )
 
 
 def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) -> list[ExperimentResult]:
