@@ -1,3 +1,11 @@
-"""rlcli: the command-line tool for Ray RLlib."""
+"""rlcli: the command-line tool for Ray RLlib, and the library behind it.
+
+The commands are thin over the calls exported here (see :mod:`rlcli.api`): ``train``,
+``train_request`` / ``plan`` (what ``--dry-run`` shows), ``rollout``, ``best_checkpoint``,
+``load_trials``. Importing rlcli loads neither Ray nor torch; the calls do, when they need to.
+"""
+
+from rlcli.api import best_checkpoint, load_trials, plan, rollout, train, train_request
 
 __version__ = "0.1.0"
+__all__ = ["best_checkpoint", "load_trials", "plan", "rollout", "train", "train_request"]

@@ -13,13 +13,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console as RichConsole
 from rich.live import Live
 from rich.table import Table
 
 from rlcli.core.spec import ExperimentResult, ProgressRow
+
+if TYPE_CHECKING:
+    from rlcli.core.rollout.policy import RolloutResult
 
 
 def error_line(message: str) -> None:
@@ -110,9 +113,10 @@ class Console:
         target = self.out if self.out.is_terminal else RichConsole(width=1000)  # logs and pipes: never truncate
         target.print(table)
 
-    def rollout_summary(self, s: dict[str, Any]) -> None:
+    def rollout_summary(self, result: RolloutResult) -> None:
         """Episodes, mean ± std, min/max return, mean length, throughput; per-agent and
-        per-policy returns for multi-agent runs."""
+        per-policy returns for multi-agent runs (the same fields ``--json`` prints)."""
+        s = result.as_dict()
         mode = "explore (sampled actions)" if s["explore"] else "greedy (deterministic actions)"
         seed = f", seed {s['seed']}" if s.get("seed") is not None else ""
         rows = [

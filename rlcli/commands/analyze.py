@@ -9,27 +9,10 @@ from typing import Any
 
 import click
 
+from rlcli import api
 from rlcli.console import Console
 from rlcli.core.errors import UsageError
 from rlcli.options import metric_options
-
-
-def _read_trials(
-    paths: tuple[str, ...], metric: str, console: Console, base: tuple[str, ...] | None = None
-) -> list[Any]:
-    """The trials of each experiment given (each read once), with what went wrong reading them on stderr."""
-    from rlcli.core.analysis import trials as analysis
-
-    records: list[Any] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if Path(path).expanduser().resolve() in seen:
-            continue
-        seen.add(Path(path).expanduser().resolve())
-        records.extend(analysis.load_trials(path, metric, base) if base else analysis.load_trials(path, metric))
-    for warning in (w for record in records for w in record.warnings):
-        console.warn(warning)
-    return records
 
 
 def _fmt(as_json: bool, as_csv: bool) -> str:
@@ -62,11 +45,8 @@ def analyze() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
     """The checkpoint on disk whose own reported result is best."""
-    from rlcli.core.analysis import trials as analysis
-
     console = Console(quiet=quiet or as_json)
-    records = _read_trials((experiment,), metric, console, base=("training_iteration",))
-    best = analysis.best_checkpoint(records, metric, mode, _scope(scope))
+    best = api.best_checkpoint(experiment, metric, mode, _scope(scope), warn=console.warn)
     if best.note:
         console.warn(best.note)
     if as_json:
@@ -82,70 +62,6 @@ def best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: 
         ]
         console.data("\n".join(f"{key:<11} {value}" for key, value in lines))
     return 0
-
-
-def _trial_rows(
-    records: list[Any], metric: str, mode: str, extra: tuple[str, ...] = ()
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """The table's rows; ``extra`` are reported metrics asked for by name (a callback's custom
-    metric, a learner stat), shown at their last reported value."""
-    from rlcli.core.analysis import trials as analysis
-    from rlcli.core.metrics import flatten
-
-    varied = analysis.varied_keys(records)
-    rows = []
-    for record in records:
-        flat = flatten(record.config)
-        row: dict[str, Any] = {"trial": record.name, "status": record.status}
-        row.update({key: flat.get(key) for key in varied})
-        row["iterations"] = record.last("training_iteration")
-        row["env_steps"] = record.last("num_env_steps_sampled_lifetime")
-        row["best"] = analysis.score(record, metric, mode, "all")
-        row["last"] = analysis.score(record, metric, mode, "last")
-        row["time_s"] = record.last("time_total_s")
-        row.update({name: record.last(name) for name in extra if name not in row})
-        rows.append(row)
-    fixed = ["trial", "status", *varied, "iterations", "env_steps", "best", "last", "time_s"]
-    return fixed + [name for name in extra if name not in fixed], rows
-
-
-def _asked_columns(columns: str | None, sort_by: str | None, filters: tuple[str, ...]) -> tuple[str, ...]:
-    """Every column named by --columns, --sort and --filter, in that order."""
-    names = [c.strip() for c in (columns or "").split(",") if c.strip()]
-    names += [sort_by] if sort_by else []
-    names += [_parse_filter(text)[0] for text in filters]
-    return tuple(dict.fromkeys(names))
-
-
-def _metric_columns(asked: tuple[str, ...], records: list[Any]) -> tuple[str, ...]:
-    """The asked columns that are reported metrics (read from the trials' results)."""
-    from rlcli.core.analysis import trials as analysis
-
-    standard = {"trial", "status", "iterations", "env_steps", "best", "last", "time_s", *analysis.varied_keys(records)}
-    return tuple(name for name in asked if name not in standard)
-
-
-_OPS = {
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-
-def _parse_filter(text: str) -> tuple[str, Any, float]:
-    """``'best > 100'`` → (column, operator, number). Never evaluated as code."""
-    parts = text.split()
-    if len(parts) != 3 or parts[1] not in _OPS:
-        raise UsageError(
-            f"--filter '{text}' is not 'COLUMN OP NUMBER'.", "e.g. --filter 'best >= 400' (OP: > < >= <= == !=)"
-        )
-    try:
-        return parts[0], _OPS[parts[1]], float(parts[2])
-    except ValueError:
-        raise UsageError(f"--filter '{text}': '{parts[2]}' is not a number.") from None
 
 
 @analyze.command("trials")
@@ -169,44 +85,13 @@ def trials(
     as_csv: bool,
 ) -> int:
     """One row per trial: status, searched hyperparameters, iterations, env steps, best/last metric, time."""
-    from rlcli.core.analysis import trials as analysis
-    from rlcli.core.metrics import number
+    from rlcli.core.analysis.table import TableQuery
 
     console = Console(quiet=as_json or as_csv)
-    records = _read_trials((experiment,), metric, console)
-    extra = _metric_columns(_asked_columns(columns, sort_by, filters), records)
-    if extra:  # read again with those columns (the scan reads only the columns it is given)
-        records = _read_trials((experiment,), metric, console, base=(*analysis.BASE_COLUMNS, *extra))
-    names, rows = _trial_rows(records, metric, mode, extra)
-    for name in extra:
-        if all(row.get(name) is None for row in rows):
-            _require_column(name, [n for n in names if n not in extra])
-    for text in filters:
-        column, op, value = _parse_filter(text)
-        _require_column(column, names)
-        rows = [r for r in rows if number(r.get(column)) is not None and op(r[column], value)]
-    if sort_by:
-        _require_column(sort_by, names)
-        rows.sort(
-            key=lambda r: (
-                number(r.get(sort_by)) is None,
-                -(number(r.get(sort_by)) or 0) if mode == "max" else (number(r.get(sort_by)) or 0),
-            )
-        )
-    if columns:
-        names = [c.strip() for c in columns.split(",") if c.strip()]
-        for name in names:
-            _require_column(name, [*rows[0].keys()] if rows else names)
-    rows = rows[:limit] if limit else rows
-    console.table(names, rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
+    query = TableQuery(metric, mode, columns, sort_by, filters, limit)
+    table = api.trial_table(experiment, query, warn=console.warn)
+    console.table(table.names, table.rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
     return 0
-
-
-def _require_column(column: str, names: list[str]) -> None:
-    if column not in names:
-        from rlcli.core.errors import did_you_mean
-
-        raise UsageError(f"No column '{column}'.", did_you_mean(column, names) or f"Columns: {', '.join(names)}.")
 
 
 @analyze.command("best-config")
@@ -218,7 +103,7 @@ def best_config(experiment: str, metric: str, mode: str, fmt: str, output: str |
     """The best trial's config as a runnable ``rlcli train -f`` file."""
     from rlcli.core.analysis.best_config import best_config_document
 
-    records = _read_trials((experiment,), metric, Console())
+    records = api.load_trials(experiment, metric, warn=Console().warn)
     doc = best_config_document(records, metric, mode)
     from rlcli.core.config.spec_file import dump_yaml
 
@@ -266,7 +151,7 @@ def _smooth_option(fn: Any) -> Any:
 def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> dict[str, list[Any]]:
     from rlcli.core.analysis.curves import group_by_experiment
 
-    return group_by_experiment(_read_trials(paths, metric, console))
+    return group_by_experiment(api.load_trials(paths, metric, warn=console.warn))
 
 
 @analyze.command("plot")

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from rlcli.console import Console, stdout_to_stderr
 from rlcli.core.config.overrides import load_mapping
-from rlcli.core.errors import UsageError
 from rlcli.options import checkpoint_selection
-
-
-def _check_algorithm(run: str | None, state: dict) -> None:
-    from rlcli.core.rllib.resolve import canonical_name
-
-    trained = getattr(state.get("class"), "__name__", "").replace("Config", "")
-    if run and trained and canonical_name(run).upper() != trained.upper():
-        raise UsageError(
-            f"The checkpoint was trained with {trained}, not {run}.", f"Drop --run or pass --run {trained}."
-        )
 
 
 @click.command()
@@ -91,41 +78,31 @@ def rollout(
       rlcli rollout TRIAL_DIR --which last --explore --json
       rlcli rollout CKPT --out episodes.parquet --video-dir videos/
     """
-    from rlcli.core.quiet import quiet_ray
-    from rlcli.core.rollout.policy import RolloutSpec, load_config_state
-    from rlcli.core.rollout.runner import run_rollout
-    from rlcli.core.spec import RayOptions
-    from rlcli.core.store.checkpoints import Selection, locate
+    from rlcli import api
 
-    if episodes and steps:
-        raise UsageError("--episodes and --steps exclude each other.", "Pass one of them.")
-    if out and Path(out).suffix.lower() != ".parquet":
-        raise UsageError(f"--out '{out}': rollouts are written as Parquet.", "Name the file *.parquet.")
     console = Console(quiet=quiet or as_json)
     with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
-        ref = locate(path, Selection(which=which, metric=metric, mode=mode))
-        detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
-        console.notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
-        quiet_ray(RayOptions())
-        spec = RolloutSpec(
-            checkpoint=ref,
+        result = api.rollout(
+            path,
+            which=which,
+            metric=metric,
+            mode=mode,
+            notice=console.notice,
+            run=run,
             env=env,
             env_config=load_mapping(env_config, "--env-config") if env_config else None,
-            episodes=None if steps else (episodes or 10),
+            episodes=episodes,
             steps=steps,
             explore=explore,
             num_envs=num_envs,
             seed=seed,
-            out=Path(out) if out else None,
-            video_dir=Path(video_dir) if video_dir else None,
+            out=out,
+            video_dir=video_dir,
             render=render,
             engine=engine,
         )
-        if run:
-            _check_algorithm(run, load_config_state(ref.path))
-        summary = run_rollout(spec).as_dict()
     if as_json:
-        console.json(summary)
+        console.json(result.as_dict())
     else:
-        console.rollout_summary(summary)
+        console.rollout_summary(result)
     return 0

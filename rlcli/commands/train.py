@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import click
 
 from rlcli.console import Console, TrainProgress
-from rlcli.core.config.experiments import TrainInputs, build_specs
+from rlcli.core.config.experiments import TrainInputs
 from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
-from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest, default_storage_path
+from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest
 from rlcli.options import ray_options, rllib_scale_options, verbosity
-
-
-def _resume_inputs(inputs: TrainInputs) -> TrainInputs:
-    """``--resume --name N`` alone: read the algorithm, env and config from N's saved spec."""
-    from dataclasses import replace
-
-    from rlcli.core.config.spec_file import SPEC_FILE
-
-    if inputs.files or inputs.run or not inputs.name:
-        return inputs
-    storage = Path(inputs.storage_path or default_storage_path()).expanduser()
-    spec_file = storage / inputs.name / SPEC_FILE
-    if not spec_file.is_file():
-        raise UsageError(
-            f"No rlcli experiment '{inputs.name}' to resume under {storage} (no {SPEC_FILE}).",
-            "Pass the original --run/--env/-f options with --resume, or the right --storage-path.",
-        )
-    return replace(inputs, files=(str(spec_file),))
 
 
 def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
@@ -138,81 +119,40 @@ def train(**params: Any) -> int:
     """
     if params["verbose"] and params["quiet"]:
         raise UsageError("-v and -q contradict each other.", "Pass one of them.")
+    from rlcli import api
+
     console = Console(quiet=params["quiet"], verbose=params["verbose"])
-    inputs = TrainInputs(**{f.name: params[f.name] for f in fields(TrainInputs)})
-    if params["resume"]:
-        inputs = _resume_inputs(inputs)
-    built = build_specs(inputs)
-    for notice in built.notices:
-        console.notice(notice)
-    ray = RayOptions(
-        address=params["ray_address"],
-        num_cpus=params["ray_num_cpus"],
-        num_gpus=params["ray_num_gpus"],
-        verbose=params["verbose"],
-    )
-    request = TrainRequest(
-        experiments=built.specs,
-        ray=ray,
+    request = api.train_request(
+        TrainInputs(**{f.name: params[f.name] for f in fields(TrainInputs)}),
+        ray=RayOptions(
+            address=params["ray_address"],
+            num_cpus=params["ray_num_cpus"],
+            num_gpus=params["ray_num_gpus"],
+            verbose=params["verbose"],
+        ),
         resume=params["resume"],
-        command_line=("rlcli", *sys.argv[1:]),
         show_metrics=tuple(params["show_metrics"]),
+        command_line=("rlcli", *sys.argv[1:]),
+        notice=console.notice,
     )
     if params["dry_run"]:
-        return _dry_run(request, console)
-    return _train(request, console, named=bool(params["name"]))
-
-
-def _dry_run(request: TrainRequest, console: Console) -> int:
-    from rlcli.core.config.spec_file import dump_yaml, spec_to_dict
-    from rlcli.core.quiet import quiet_ray
-    from rlcli.core.train import training
-
-    if request.ray.joins_cluster:
-        raise UsageError(
-            "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
-        )
-    quiet_ray(request.ray)
-    cpus, gpus = training.planned_resources(request.ray)
-    documents = []
-    for spec in request.experiments:
-        prepared = training.prepare(spec, cpus, gpus, request.ray.verbose)
-        for notice in prepared.notices:
-            console.notice(notice)
-        resources = ", ".join(f"{k}: {v:g}" for k, v in sorted(prepared.request.items()))
-        header = f"# {prepared.num_trials} trial(s), each asking for {{{resources}}}\n"
-        documents.append(header + dump_yaml(spec_to_dict(prepared.spec)))
-    console.data("".join(documents).rstrip())
-    return 0
-
-
-def _train(request: TrainRequest, console: Console, named: bool) -> int:
-    from rlcli.core import timings
-    from rlcli.core.quiet import quiet_ray
-    from rlcli.core.train import training
-
-    quiet_ray(request.ray)
-    timings.mark("train_started")
-    specs = request.experiments
-    if request.resume:
-        specs = tuple(training.resolve_resume_target(s, named) for s in specs)
-    for spec in specs:
-        training.check_storage(spec.storage_path)
+        return _show_plan(api.plan(request), console)
     progress = TrainProgress(console)
-    try:
-        if training.can_prepare_while_ray_starts(specs, request.ray):
-            prepared = training.prepare_while_ray_starts(specs, request.ray)
-        elif request.ray.joins_cluster:
-            cpus, gpus = training.init_ray(request.ray)
-            prepared = training.prepare_all(specs, request.ray, cpus, gpus)
-        else:
-            prepared = training.prepare_all(specs, request.ray)
-            training.init_ray(training.offline_ray_options(request.ray, prepared, console.notice))
-        for item in prepared:
-            for notice in item.notices:
-                console.notice(notice)
-        results = training.run(request, prepared, progress)
-    finally:
-        training.shutdown_ray()
+    results = api.train(request, progress=progress, notice=console.notice)
     progress.overall(results)
     return _report(results, request)
+
+
+def _show_plan(prepared: list[Any], console: Console) -> int:
+    """``--dry-run``: each experiment as the YAML ``-f`` reads back, with its trial count and resources."""
+    from rlcli.core.config.spec_file import dump_yaml, spec_to_dict
+
+    documents = []
+    for item in prepared:
+        for notice in item.notices:
+            console.notice(notice)
+        resources = ", ".join(f"{k}: {v:g}" for k, v in sorted(item.request.items()))
+        header = f"# {item.num_trials} trial(s), each asking for {{{resources}}}\n"
+        documents.append(header + dump_yaml(spec_to_dict(item.spec)))
+    console.data("".join(documents).rstrip())
+    return 0

@@ -6,6 +6,7 @@ order (:func:`rlcli.core.overrides.merge_sources`): file < ``--config`` < flags 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import re
@@ -285,3 +286,19 @@ def name_prefix(algorithm: str, env: str | dict[str, Any] | None) -> str:
     label = "envs" if isinstance(env, dict) else env or "offline"
     clean = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{algorithm.split(':')[-1]}_{label}")
     return clean + "_"
+
+
+def resume_inputs(inputs: TrainInputs) -> TrainInputs:
+    """``--resume --name N`` alone: read the algorithm, env and config from N's saved spec."""
+    from rlcli.core.config.spec_file import SPEC_FILE
+
+    if inputs.files or inputs.run or not inputs.name:
+        return inputs
+    storage = Path(inputs.storage_path or default_storage_path()).expanduser()
+    spec_file = storage / inputs.name / SPEC_FILE
+    if not spec_file.is_file():
+        raise UsageError(
+            f"No rlcli experiment '{inputs.name}' to resume under {storage} (no {SPEC_FILE}).",
+            "Pass the original --run/--env/-f options with --resume, or the right --storage-path.",
+        )
+    return dataclasses.replace(inputs, files=(str(spec_file),))

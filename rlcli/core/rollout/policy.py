@@ -43,6 +43,19 @@ class RolloutSpec:
     video_dir: Path | None = None
     render: bool = False
     engine: str = "auto"
+    #: The algorithm the user expects (``--run``), checked against the checkpoint's.
+    run: str | None = None
+
+
+def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
+    """``--run`` names the algorithm the checkpoint was trained with, or it is an error."""
+    from rlcli.core.rllib.resolve import canonical_name
+
+    trained = getattr(state.get("class"), "__name__", "").replace("Config", "")
+    if run and trained and canonical_name(run).upper() != trained.upper():
+        raise UsageError(
+            f"The checkpoint was trained with {trained}, not {run}.", f"Drop --run or pass --run {trained}."
+        )
 
 
 def return_stats(values: list[float]) -> dict[str, Any]:

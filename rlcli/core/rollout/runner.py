@@ -4,8 +4,10 @@ fairly across envs, optional recording of every step for ``--out`` and videos fo
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ from rlcli.core.rollout.policy import (
     Policy,
     RolloutResult,
     RolloutSpec,
+    check_algorithm,
     check_new_stack,
     env_context,
     episode_quotas,
@@ -23,6 +26,7 @@ from rlcli.core.rollout.policy import (
     load_policy,
     raise_if_spaces_differ,
 )
+from rlcli.core.store.checkpoints import Selection
 
 
 def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
@@ -198,6 +202,7 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
     ckpt = spec.checkpoint.path
     check_new_stack(ckpt)
     state = load_config_state(ckpt)
+    check_algorithm(spec.run, state)
     env_name = spec.env or state.get("env")
     if not isinstance(env_name, str):
         raise UsageError(f"Checkpoint '{ckpt}' does not name a gymnasium env id or import path.", "Pass --env ENV.")
@@ -217,3 +222,28 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
 
         result.videos = record_videos(policy, env_name, env_config, spec.video_dir, spec.episodes or 1, spec.seed)
     return result
+
+
+def rollout_checkpoint(
+    path: str | Path, selection: Selection, notice: Callable[[str], None], **options: Any
+) -> RolloutResult:
+    """Find the checkpoint ``path`` means (``selection``), say which and why, and roll it out with
+    ``options`` (:class:`RolloutSpec` fields; episodes default to 10 unless ``steps`` is given)."""
+    from rlcli.core.quiet import quiet_ray
+    from rlcli.core.spec import RayOptions
+    from rlcli.core.store.checkpoints import locate
+
+    if options.get("episodes") and options.get("steps"):
+        raise UsageError("--episodes and --steps exclude each other.", "Pass one of them.")
+    out = options.get("out")
+    if out and Path(out).suffix.lower() != ".parquet":
+        raise UsageError(f"--out '{out}': rollouts are written as Parquet.", "Name the file *.parquet.")
+    ref = locate(path, selection)
+    detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
+    notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
+    quiet_ray(RayOptions())
+    for key in ("out", "video_dir"):
+        if options.get(key):
+            options[key] = Path(options[key])
+    options["episodes"] = None if options.get("steps") else (options.get("episodes") or 10)
+    return run_rollout(RolloutSpec(checkpoint=ref, **options))

@@ -413,3 +413,66 @@ def shutdown_ray() -> None:
         timings.mark("shutdown_called")
         ray.shutdown()
         timings.mark("ray_stopped")
+
+
+class SilentProgress:
+    """A progress sink that shows nothing (library calls without a console)."""
+
+    def experiment_started(self, name: str, path: str, num_trials: int, resume: bool) -> None: ...
+
+    def experiment_finished(self, result: ExperimentResult) -> None: ...
+
+    def interrupting(self, signum: int) -> None: ...
+
+    def progress(self, row: Any) -> None: ...
+
+    def trial_status(self, trial: str, status: str) -> None: ...
+
+
+def plan(request: TrainRequest) -> list[PreparedExperiment]:
+    """Every experiment resolved and validated for the Ray it would run on; starts no Ray."""
+    from rlcli.core.quiet import quiet_ray
+
+    if request.ray.joins_cluster:
+        raise UsageError(
+            "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
+        )
+    quiet_ray(request.ray)
+    cpus, gpus = planned_resources(request.ray)
+    return [prepare(spec, cpus, gpus, request.ray.verbose) for spec in request.experiments]
+
+
+def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[ExperimentResult]:
+    """A whole ``train``: resume targets, storage checks, Ray started the way the experiments
+    need (joined, local while RLlib imports, or sized for offline data), each experiment run,
+    Ray shut down."""
+    from rlcli.core.quiet import quiet_ray
+
+    quiet_ray(request.ray)
+    timings.mark("train_started")
+    specs = request.experiments
+    if request.resume:
+        specs = tuple(resolve_resume_target(s, named=not s.auto_named) for s in specs)
+    for spec in specs:
+        check_storage(spec.storage_path)
+    try:
+        prepared = _start_ray_and_prepare(specs, request.ray, notice)
+        for item in prepared:
+            for message in item.notices:
+                notice(message)
+        return run(dataclasses.replace(request, experiments=specs), prepared, sink)
+    finally:
+        shutdown_ray()
+
+
+def _start_ray_and_prepare(
+    specs: tuple[ExperimentSpec, ...], options: RayOptions, notice: Any
+) -> list[PreparedExperiment]:
+    if can_prepare_while_ray_starts(specs, options):
+        return prepare_while_ray_starts(specs, options)
+    if options.joins_cluster:
+        cpus, gpus = init_ray(options)
+        return prepare_all(specs, options, cpus, gpus)
+    prepared = prepare_all(specs, options)
+    init_ray(offline_ray_options(options, prepared, notice))
+    return prepared
