@@ -95,3 +95,17 @@ def test_every_core_package_says_what_it_holds_and_may_import():
     for init in (PACKAGE / "core").glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text()))
         assert doc and "import" in doc.lower(), init
+
+
+def test_unit_test_modules_import_no_ray():
+    """The unit layer is pure core: importing its modules loads neither Ray nor torch."""
+    tests = sorted(p.stem for p in Path(__file__).parent.glob("test_*.py"))
+    code = (
+        "import importlib, sys; sys.path.insert(0, sys.argv[1])\n"
+        f"for name in {tests!r}: importlib.import_module(name)\n"
+        "print(','.join(m for m in ('ray', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""

@@ -9,7 +9,7 @@ from rich.console import Console as RichConsole
 
 from rlcli.console import Console, TrainProgress
 from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
-from rlcli.core.train.tune_callbacks import row_from_result
+from rlcli.core.train.progress_rows import row_from_result
 
 
 def _line(result: dict) -> str:

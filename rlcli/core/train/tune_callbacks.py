@@ -17,9 +17,9 @@ from ray import tune
 from rlcli.core import timings
 from rlcli.core.config.stopping import unknown_stop_keys, unknown_stop_message
 from rlcli.core.metrics import flatten, number
-from rlcli.core.rllib.rolling_return import ROLLING_EPISODES, ROLLING_RETURN
 from rlcli.core.spec import ProgressRow
 from rlcli.core.store.checkpoints import CHECKPOINT_INDEX
+from rlcli.core.train.progress_rows import row_from_result
 
 
 class ProgressSink(Protocol):
@@ -36,29 +36,6 @@ stop_problems: list[str] = []
 def set_sink(sink: ProgressSink | None) -> None:
     global _active_sink
     _active_sink = sink
-
-
-def row_from_result(trial_name: str, result: dict[str, Any], show: tuple[str, ...] = ()) -> ProgressRow:
-    runners = result.get("env_runners") or {}
-    flat = flatten(result) if show else {}
-    return ProgressRow(
-        trial=trial_name,
-        iteration=int(result.get("training_iteration", 0)),
-        episode_return=number(runners.get("episode_return_mean")),
-        env_steps=int(
-            result.get("num_env_steps_sampled_lifetime") or runners.get("num_env_steps_sampled_lifetime") or 0
-        ),
-        time_s=float(result.get("time_total_s", 0.0)),
-        rolling_return=number(result.get(ROLLING_RETURN)),
-        rolling_episodes=_count(result.get(ROLLING_EPISODES)),
-        extra=tuple((name, number(flat.get(name))) for name in show),
-    )
-
-
-def _count(value: Any) -> int | None:
-    """An episode count from a result (Tune may hand back floats); None when absent."""
-    count = number(value)
-    return int(count) if count is not None else None
 
 
 class ProgressCallback(tune.Callback):
