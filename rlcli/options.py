@@ -82,12 +82,9 @@ def _metric(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return resolve_metric(value)
 
 
-def metric_options(fn: F) -> F:
-    """``--metric`` and ``--mode``: what ranks checkpoints and trials. ``eval`` means the
-    evaluation return, old names (``episode_reward_mean``) are translated."""
-    fn = click.option(
-        "--mode", type=click.Choice(["max", "min"]), default="max", show_default=True, help="Best is max or min."
-    )(fn)
+def metric_option(fn: F) -> F:
+    """``--metric``, read as the result key it means: ``eval`` is the evaluation return, old
+    names (``episode_reward_mean``) are translated, any reported metric works."""
     return click.option(
         "--metric",
         callback=_metric,
@@ -95,6 +92,14 @@ def metric_options(fn: F) -> F:
         help="Metric to rank by (default env_runners/episode_return_mean; 'eval' for the evaluation return; "
         "any reported metric, e.g. a callback's env_runners/my_metric).",
     )(fn)
+
+
+def metric_options(fn: F) -> F:
+    """:func:`metric_option` and ``--mode``: what ranks checkpoints and trials."""
+    fn = click.option(
+        "--mode", type=click.Choice(["max", "min"]), default="max", show_default=True, help="Best is max or min."
+    )(fn)
+    return metric_option(fn)
 
 
 def checkpoint_selection(fn: F) -> F:

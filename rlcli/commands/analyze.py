@@ -12,7 +12,7 @@ import click
 from rlcli import api
 from rlcli.console import Console
 from rlcli.core.errors import UsageError
-from rlcli.options import metric_options
+from rlcli.options import metric_option, metric_options
 
 
 def _fmt(as_json: bool, as_csv: bool) -> str:
@@ -156,7 +156,7 @@ def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> 
 
 @analyze.command("plot")
 @click.argument("experiments", nargs=-1, required=True, type=click.Path())
-@metric_options
+@metric_option
 @_x_option
 @_smooth_option
 @click.option(

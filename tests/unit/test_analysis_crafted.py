@@ -3,32 +3,13 @@ folder of experiments, deleted checkpoints; answers checked against the rows wri
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from crafted import make_trial
 
 from rlcli.core.analysis.trials import best_checkpoint, load_trials
 from rlcli.core.errors import UsageError
 
 METRIC = "env_runners/episode_return_mean"
-
-
-def make_trial(exp: Path, name: str, returns: list[float], checkpoints: dict[int, str], lr: float = 0.1) -> Path:
-    trial = exp / name
-    trial.mkdir(parents=True)
-    (trial / "params.json").write_text(json.dumps({"lr": lr}))
-    with open(trial / "result.json", "w") as fh:
-        for i, value in enumerate(returns, 1):
-            row = {"env_runners": {"episode_return_mean": value}, "training_iteration": i}
-            row["num_env_steps_sampled_lifetime"] = 100 * i
-            fh.write(json.dumps(row) + "\n")  # NaN is written bare, as Tune does
-    with open(trial / "rlcli_checkpoints.jsonl", "w") as fh:
-        for iteration, ckpt in checkpoints.items():
-            (trial / ckpt).mkdir()
-            (trial / ckpt / "rllib_checkpoint.json").write_text("{}")
-            fh.write(json.dumps({"checkpoint": ckpt, "training_iteration": iteration}) + "\n")
-    return trial
 
 
 def test_nan_rows_and_nan_trials_are_ignored(tmp_path):
