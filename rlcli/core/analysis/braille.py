@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rlcli.core.analysis.curves import Curve
 
@@ -58,6 +59,24 @@ def _span(values: list[float]) -> tuple[float, float]:
     return low, high
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The plotted area: the data's spans and the canvas size in characters."""
+
+    x_low: float
+    x_high: float
+    y_low: float
+    y_high: float
+    width: int
+    height: int
+
+    def to_dots(self, x: float, y: float) -> tuple[float, float]:
+        """A data point → braille-dot coordinates (y clipped into the span; NaN at the bottom)."""
+        y = min(max(y, self.y_low), self.y_high) if math.isfinite(y) else self.y_low
+        dot_x = (x - self.x_low) / (self.x_high - self.x_low) * (2 * self.width - 1)
+        return dot_x, (self.y_high - y) / (self.y_high - self.y_low) * (4 * self.height - 1)
+
+
 def render(curves: list[Curve], title: str, xlabel: str, size: tuple[int, int]) -> list[list[Segment]]:
     """The chart as rows of styled segments, ``size`` = (columns, rows) of the whole chart."""
     xs = [x for c in curves for x in c.x]
@@ -68,26 +87,38 @@ def render(curves: list[Curve], title: str, xlabel: str, size: tuple[int, int]) 
     margin = max(len(label) for label in y_labels) + 1
     width = max(size[0] - margin - 1, 20)
     height = max(size[1] - 4 - min(len(curves), 8), 5)
-    canvas = _Canvas(width, height)
-
-    def to_dots(x: float, y: float) -> tuple[float, float]:
-        y = min(max(y, y_low), y_high) if math.isfinite(y) else y_low
-        return (x - x_low) / (x_high - x_low) * (2 * width - 1), (y_high - y) / (y_high - y_low) * (4 * height - 1)
-
-    for i, curve in enumerate(curves):
-        color = PALETTE[i % len(PALETTE)]
-        for band in (curve.low, curve.high):
-            if band is not None:
-                canvas.polyline([to_dots(x, y) for x, y in zip(curve.x, band, strict=True)], f"dim {color}", every=3)
-        canvas.polyline([to_dots(x, y) for x, y in zip(curve.x, curve.y, strict=True)], color)
+    frame = _Frame(x_low, x_high, y_low, y_high, width, height)
+    canvas = _draw(curves, frame)
     rows: list[list[Segment]] = [[(title, "bold")]]
     label_at = {0: y_labels[0], height // 2: y_labels[1], height - 1: y_labels[2]}
     for y in range(height):
         rows.append([(label_at.get(y, "").rjust(margin - 1) + " │", "dim"), *canvas.row(y)])
     rows.append([(" " * (margin - 1) + " └" + "─" * width, "dim")])
-    left, centre, right = compact(x_low), f"{xlabel} ({compact((x_low + x_high) / 2)})", compact(x_high)
-    gap = max(width - len(left) - len(centre) - len(right), 2)
-    rows.append([(" " * (margin + 1) + left + " " * (gap // 2) + centre + " " * (gap - gap // 2) + right, "dim")])
+    rows.append([(" " * (margin + 1) + _x_axis_labels(frame, xlabel), "dim")])
+    return rows + _legend(curves)
+
+
+def _draw(curves: list[Curve], frame: _Frame) -> _Canvas:
+    canvas = _Canvas(frame.width, frame.height)
+    for i, curve in enumerate(curves):
+        color = PALETTE[i % len(PALETTE)]
+        for band in (curve.low, curve.high):
+            if band is not None:
+                points = [frame.to_dots(x, y) for x, y in zip(curve.x, band, strict=True)]
+                canvas.polyline(points, f"dim {color}", every=3)
+        canvas.polyline([frame.to_dots(x, y) for x, y in zip(curve.x, curve.y, strict=True)], color)
+    return canvas
+
+
+def _x_axis_labels(frame: _Frame, xlabel: str) -> str:
+    left, right = compact(frame.x_low), compact(frame.x_high)
+    centre = f"{xlabel} ({compact((frame.x_low + frame.x_high) / 2)})"
+    gap = max(frame.width - len(left) - len(centre) - len(right), 2)
+    return left + " " * (gap // 2) + centre + " " * (gap - gap // 2) + right
+
+
+def _legend(curves: list[Curve]) -> list[list[Segment]]:
+    rows: list[list[Segment]] = []
     for i, curve in enumerate(curves[:8]):
         shaded = " (± std shaded)" if curve.low is not None else ""
         rows.append([("  ── ", PALETTE[i % len(PALETTE)]), (curve.label + shaded, None)])

@@ -183,20 +183,26 @@ def _threshold_column(opts: CompareOptions) -> str:
     return f"{opts.x_axis}_to_{opts.threshold:g}"
 
 
-def _summary(members: list[TrialRecord], opts: CompareOptions) -> dict[str, Any]:
-    pick = max if opts.mode == "max" else min
-    bests = [b for b in (score(r, opts.metric, opts.mode, "all") for r in members) if b is not None]
-    finals = []
-    reached = []
+def _finals_and_hits(members: list[TrialRecord], opts: CompareOptions) -> tuple[list[float], list[float]]:
+    """Each trial's final (smoothed) value, and where those that reached the threshold first did."""
+    finals: list[float] = []
+    reached: list[float] = []
     for record in members:
         xs, ys = points(record, opts.metric, opts.x_axis)
         ys = smooth(ys, opts.window)
-        if ys:
-            finals.append(ys[-1])
-        if opts.threshold is not None and ys:
-            hit = first_reaching(xs, ys, opts.threshold, opts.mode)
-            if hit is not None:
-                reached.append(hit)
+        if not ys:
+            continue
+        finals.append(ys[-1])
+        hit = first_reaching(xs, ys, opts.threshold, opts.mode) if opts.threshold is not None else None
+        if hit is not None:
+            reached.append(hit)
+    return finals, reached
+
+
+def _summary(members: list[TrialRecord], opts: CompareOptions) -> dict[str, Any]:
+    pick = max if opts.mode == "max" else min
+    bests = [b for b in (score(r, opts.metric, opts.mode, "all") for r in members) if b is not None]
+    finals, reached = _finals_and_hits(members, opts)
     row: dict[str, Any] = {
         "trials": len(members),
         "best": pick(bests) if bests else None,

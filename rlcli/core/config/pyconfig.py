@@ -203,14 +203,28 @@ def _same(a: Any, b: Any) -> bool:
 def to_plain(value: Any, key: str = "") -> Any:
     """A config value as YAML can hold it: import paths for module-level code, mappings for
     RLlib's spec objects; what has no such form (a lambda) stays the object it is."""
-    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
-    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
-    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        if key == "policies" and all(_empty_policy_spec(v) for v in value.values()):
+            return sorted(value)
+        return {k: to_plain(v) for k, v in value.items()}
+    spec = _rllib_spec_to_plain(value)
+    if spec is not None:
+        return spec
+    if isinstance(value, type) or callable(value):
+        return code_path(value) or value
+    return value
+
+
+def _rllib_spec_to_plain(value: Any) -> dict[str, Any] | None:
+    """RLlib's model-config and module-spec objects as the mappings rlcli reads; None for others."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
     if isinstance(value, DefaultModelConfig):
         defaults = DefaultModelConfig()
         return {
@@ -223,13 +237,7 @@ def to_plain(value: Any, key: str = "") -> Any:
     if isinstance(value, RLModuleSpec):
         fields = ("module_class", "catalog_class", "model_config", "inference_only")
         return {f: to_plain(getattr(value, f)) for f in fields if getattr(value, f, None) not in (None, False)}
-    if isinstance(value, dict):
-        if key == "policies" and all(_empty_policy_spec(v) for v in value.values()):
-            return sorted(value)
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, type) or callable(value):
-        return code_path(value) or value
-    return value
+    return None
 
 
 def _empty_policy_spec(spec: Any) -> bool:

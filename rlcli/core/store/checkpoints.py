@@ -202,17 +202,16 @@ def best_over_trials(trials: list[ScoredTrial], sel: Selection) -> tuple[Checkpo
     so once it cannot beat the best checkpoint found, no later trial can. That spares reading
     the checkpoint map of most trials of a big sweep."""
     sign = 1.0 if sel.mode == "max" else -1.0
-    bounds = {i: b for i, t in enumerate(trials) if (b := _best_value(t.values, sel.mode)) is not None}
-    best: tuple[float, int, CheckpointRef] | None = None
-    for i in sorted(bounds, key=lambda i: (-sign * bounds[i], i)):
-        if best is not None and (sign * bounds[i] < best[0] or (sign * bounds[i] == best[0] and i > best[1])):
+    # Ranks compare as tuples: a better value first, then the earlier trial (a smaller index).
+    bounds = {i: (sign * b, -i) for i, t in enumerate(trials) if (b := _best_value(t.values, sel.mode)) is not None}
+    best: tuple[tuple[float, int], CheckpointRef] | None = None
+    for i in sorted(bounds, key=bounds.__getitem__, reverse=True):
+        if best is not None and bounds[i] < best[0]:
             break
         ref = best_in_trial(trials[i].path, sel, trials[i].values)
-        if ref is None or ref.value is None:
-            continue
-        if best is None or sign * ref.value > best[0] or (sign * ref.value == best[0] and i < best[1]):
-            best = (sign * ref.value, i, ref)
-    return (best[2], best[1]) if best is not None else None
+        if ref is not None and ref.value is not None and (best is None or (sign * ref.value, -i) > best[0]):
+            best = ((sign * ref.value, -i), ref)
+    return (best[1], -best[0][1]) if best is not None else None
 
 
 def _best_value(values: dict[int, float | None], mode: str) -> float | None:

@@ -26,25 +26,41 @@ def best_checkpoint(path: str | Path, spec: ExperimentSpec) -> str | None:
 
 
 def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
+    """One Tune ``Result`` as the summary's row: its best return over every reported row (not
+    only the last), its best checkpoint on disk, and its error in one line."""
     metrics = result.metrics or {}
-    history = []
-    if result.path:
-        history = [v for v in read_trial(Path(result.path), (DEFAULT_METRIC,)).values(DEFAULT_METRIC) if v is not None]
-    error_file = None
-    if result.error is not None and result.path:
-        candidate = os.path.join(result.path, "error.txt")
-        error_file = candidate if os.path.exists(candidate) else None
+    last_return = number(pick(metrics, DEFAULT_METRIC))
+    history = _returns(result.path)
     return TrialSummary(
         name=os.path.basename(result.path.rstrip("/")) if result.path else "?",
-        status="ERROR" if result.error is not None else ("TERMINATED" if metrics.get("done") else "STOPPED"),
+        status=_status(result, metrics),
         iterations=int(metrics.get("training_iteration", 0) or 0),
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
-        best_return=max(history) if history else number(pick(metrics, DEFAULT_METRIC)),
-        last_return=number(pick(metrics, DEFAULT_METRIC)),
+        best_return=max(history) if history else last_return,
+        last_return=last_return,
         best_checkpoint=best_checkpoint(result.path, spec) if result.path else None,
-        error_file=error_file,
+        error_file=_error_file(result),
         error=_first_line(result.error) if result.error is not None else None,
     )
+
+
+def _returns(trial_path: str | None) -> list[float]:
+    if not trial_path:
+        return []
+    return [v for v in read_trial(Path(trial_path), (DEFAULT_METRIC,)).values(DEFAULT_METRIC) if v is not None]
+
+
+def _status(result: Any, metrics: dict[str, Any]) -> str:
+    if result.error is not None:
+        return "ERROR"
+    return "TERMINATED" if metrics.get("done") else "STOPPED"
+
+
+def _error_file(result: Any) -> str | None:
+    if result.error is None or not result.path:
+        return None
+    candidate = os.path.join(result.path, "error.txt")
+    return candidate if os.path.exists(candidate) else None
 
 
 _EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Interrupt)\b(?:\(.*?\))?: \S")
