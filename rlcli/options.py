@@ -16,10 +16,18 @@ def verbosity(fn: F) -> F:
     return click.option("-v", "--verbose", is_flag=True, help="Show Ray's and RLlib's own logs too.")(fn)
 
 
+def _stack(fn: F, *decorators: Callable[[F], F]) -> F:
+    """Apply option decorators so that ``--help`` lists them in the order given."""
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
 def ray_options(fn: F) -> F:
     """Where to run: a fresh local Ray (default) or an existing cluster."""
-    for decorator in reversed(
-        (
+    return _stack(
+        fn,
+        *(
             click.option(
                 "--ray-address",
                 metavar="ADDR",
@@ -37,17 +45,16 @@ def ray_options(fn: F) -> F:
                 metavar="N",
                 help="GPUs of the local Ray instance (default: detected).",
             ),
-        )
-    ):
-        fn = decorator(fn)
-    return fn
+        ),
+    )
 
 
 def rllib_scale_options(fn: F) -> F:
     """The scale flags of RLlib's own example scripts (``add_rllib_example_script_args``), with
     the same names; each sets the config key of that name."""
-    for decorator in reversed(
-        (
+    return _stack(
+        fn,
+        *(
             click.option(
                 "--num-env-runners",
                 type=click.IntRange(min=0),
@@ -69,10 +76,8 @@ def rllib_scale_options(fn: F) -> F:
             click.option(
                 "--num-gpus-per-learner", type=click.FloatRange(min=0), metavar="G", help="GPUs per learner (e.g. 1)."
             ),
-        )
-    ):
-        fn = decorator(fn)
-    return fn
+        ),
+    )
 
 
 def _metric(ctx: click.Context, param: click.Parameter, value: str | None) -> str:

@@ -18,6 +18,14 @@ USERPROJ = Path(__file__).resolve().parents[1] / "data" / "userproj"
 SMALL = ("num_env_runners=0", "train_batch_size=200", "minibatch_size=50", "num_epochs=1")
 
 
+def train_own(exe: str, env: dict[str, str], name: str, *args: str) -> Path:
+    """``rlcli train --name NAME`` of a tiny PPO with ``args``; the trial dir it wrote."""
+    proc = run_rlcli(exe, "train", "--name", name, *SMALL, "stop.training_iteration=1", *args, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (trial,) = trial_dirs(Path(env["RLCLI_STORAGE_PATH"]) / name)
+    return trial
+
+
 @pytest.fixture(scope="module")
 def user_env(tmp_path_factory) -> dict[str, str]:
     return storage_env(tmp_path_factory.mktemp("user-code"), PYTHONPATH=str(USERPROJ))
@@ -111,37 +119,29 @@ def test_custom_metrics_reach_analyze_and_rollout(rlcli_exe, single_agent, user_
 
 
 def test_import_flag_and_a_name_registered_by_the_users_module(rlcli_exe, user_env):
-    proc = run_rlcli(
+    trial = train_own(
         rlcli_exe,
-        "train",
+        user_env,
+        "imported",
         "--import",
         "rlcli_userproj.envs",
         "--run",
         "PPO",
         "--env",
         "userproj-countdown",
-        "--name",
-        "imported",
-        *SMALL,
-        "stop.training_iteration=1",
-        env=user_env,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (trial,) = trial_dirs(Path(user_env["RLCLI_STORAGE_PATH"]) / "imported")
     assert result_rows(trial)[-1]["env_runners"]["episode_len_mean"] == pytest.approx(20.0)
 
 
 def test_multi_agent_modules_and_mapping_by_import_path(rlcli_exe, user_env):
-    proc = run_rlcli(
+    trial = train_own(
         rlcli_exe,
-        "train",
+        user_env,
+        "ma-own",
         "--run",
         "PPO",
         "--env",
         "ray.rllib.examples.envs.classes.multi_agent:MultiAgentCartPole",
-        "--name",
-        "ma-own",
-        *SMALL,
         "env_config.num_agents=2",
         "policies=[p0,p1]",
         "policy_mapping_fn=rlcli_userproj.wiring:agent_to_policy",
@@ -149,11 +149,7 @@ def test_multi_agent_modules_and_mapping_by_import_path(rlcli_exe, user_env):
         "rl_module_spec.rl_module_specs.p0.model_config.width=3",
         "rl_module_spec.rl_module_specs.p1.module_class=rlcli_userproj.modules.TinyActorCritic",
         "rl_module_spec.rl_module_specs.p1.model_config.width=5",
-        "stop.training_iteration=1",
-        env=user_env,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (trial,) = trial_dirs(Path(user_env["RLCLI_STORAGE_PATH"]) / "ma-own")
     learners = result_rows(trial)[-1]["learners"]
     assert {"p0", "p1"} <= set(learners)
     checkpoint = sorted(trial.glob("checkpoint_*"))[-1]

@@ -101,11 +101,14 @@ def test_unit_test_modules_import_no_ray():
     """The unit layer is pure core: importing its modules loads neither Ray nor torch."""
     tests = sorted(p.stem for p in Path(__file__).parent.glob("test_*.py"))
     code = (
-        "import importlib, sys; sys.path.insert(0, sys.argv[1])\n"
+        "import importlib, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         f"for name in {tests!r}: importlib.import_module(name)\n"
         "print(','.join(m for m in ('ray', 'torch') if m in sys.modules))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(Path(__file__).parent), str(Path(__file__).parents[1])],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == ""
