@@ -119,7 +119,7 @@ def checkpoint_selection(fn: F) -> F:
     )(fn)
 
 
-def output_options(fn: F) -> F:
-    """``--json`` and ``--csv``: data on stdout for scripts instead of a table."""
+def table_output(fn: F) -> F:
+    """``--json`` and ``--csv``: a table's rows as data on stdout for scripts instead of a table."""
     fn = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(fn)
-    return click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")(fn)

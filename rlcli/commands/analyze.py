@@ -12,7 +12,7 @@ import click
 from rlcli import api
 from rlcli.console import Console
 from rlcli.core.errors import UsageError
-from rlcli.options import metric_option, metric_options
+from rlcli.options import metric_option, metric_options, table_output
 
 
 def _fmt(as_json: bool, as_csv: bool) -> str:
@@ -71,8 +71,7 @@ def best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: 
 @click.option("--filter", "filters", multiple=True, help="Keep rows matching 'COLUMN OP NUMBER' (repeatable).")
 @click.option("--columns", help="Comma-separated columns to show.")
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most N rows.")
-@click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@table_output
 def trials(
     experiment: str,
     metric: str,
@@ -210,8 +209,7 @@ def plot(experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, gr
 @click.option("--threshold", type=float, help="Also report when trials first reached this metric value.")
 @_x_option
 @_smooth_option
-@click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@table_output
 def compare(
     experiments: tuple[str, ...],
     metric: str,

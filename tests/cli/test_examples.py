@@ -6,22 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from rlcli.cli import main
-
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
-def test_list_names_every_file_with_its_target(capsys):
-    code, out, _ = run(capsys, "examples", "list", "--json")
+def test_list_names_every_file_with_its_target(run_cli):
+    code, out, _ = run_cli("examples", "list", "--json")
     assert code == 0
     rows = {r["name"]: r for r in json.loads(out)}
     files = sorted(p.stem for p in (REPO / "tuned_examples").glob("*/*.yaml"))
@@ -30,19 +19,19 @@ def test_list_names_every_file_with_its_target(capsys):
     assert all(r["target"] != "-" for r in rows.values()), "every example states its target"
 
 
-def test_show_prints_the_file(capsys):
-    code, out, _ = run(capsys, "examples", "show", "cartpole-ppo")
+def test_show_prints_the_file(run_cli):
+    code, out, _ = run_cli("examples", "show", "cartpole-ppo")
     assert code == 0 and out.strip() == (REPO / "tuned_examples/ppo/cartpole-ppo.yaml").read_text().strip()
 
 
-def test_run_is_train_with_the_file_and_passes_options_on(capsys, storage):
-    code, out, err = run(capsys, "examples", "run", "cartpole-ppo", "--dry-run", "--seed", "7", "lr=0.0005")
+def test_run_is_train_with_the_file_and_passes_options_on(run_cli, storage):
+    code, out, err = run_cli("examples", "run", "cartpole-ppo", "--dry-run", "--seed", "7", "lr=0.0005")
     assert code == 0, err
     assert "cartpole-ppo:" in out and "seed: 7" in out and "lr: 0.0005" in out
 
 
-def test_unknown_example_suggests_the_close_one(capsys):
-    code, _, err = run(capsys, "examples", "show", "cartpole")
+def test_unknown_example_suggests_the_close_one(run_cli):
+    code, _, err = run_cli("examples", "show", "cartpole")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and lines[-1].startswith("Error: No tuned example named 'cartpole'")
     assert "cartpole-ppo" in lines[-1]

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rlcli.cli import main
 from rlcli.core.legacy.translate import LEGACY_KEYS, Obsolete, Rename, Unsupported
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples"
@@ -21,11 +20,8 @@ ROWS = list(csv.DictReader((CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8")
 LEFTOVER = {key for key, rule in LEGACY_KEYS.items() if isinstance(rule, (Rename, Obsolete, Unsupported))}
 
 
-def dry_run(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["train", "-f", str(path), "--dry-run", "--ray-num-cpus", "2", "--ray-num-gpus", "0"])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+#: A dry run planned for a 2-CPU, GPU-less machine, whatever this one has.
+DRY = ("--dry-run", "--ray-num-cpus", "2", "--ray-num-gpus", "0")
 
 
 def one_error_line(err: str) -> str:
@@ -35,9 +31,9 @@ def one_error_line(err: str) -> str:
 
 
 @pytest.mark.parametrize("row", [pytest.param(r, id=r["saved_name"]) for r in ROWS])
-def test_corpus_file(capsys, storage, row):
+def test_corpus_file(run_cli, storage, row):
     path = CORPUS / "files" / row["saved_name"]
-    code, out, err = dry_run(capsys, path)
+    code, out, err = run_cli("train", "-f", str(path), *DRY)
     category = row["category"]
     if category == "removed_algorithm":
         assert code == 2 and "no longer ships the algorithm" in one_error_line(err)
@@ -59,23 +55,15 @@ def check_translation(original: dict, resolved: dict, notices: str) -> None:
             assert kept or f"'{key}" in notices, f"{name}: '{key}' vanished without a notice"
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
 @pytest.mark.parametrize("name", [r["saved_name"] for r in ROWS if r["category"] == "in_scope"])
-def test_migrated_file_resolves_to_the_same_experiments(capsys, storage, tmp_path, name):
+def test_migrated_file_resolves_to_the_same_experiments(run_cli, storage, tmp_path, name):
     original = CORPUS / "files" / name
     migrated = tmp_path / "migrated.yaml"
-    code, _, err = run(capsys, "migrate", str(original), "-o", str(migrated))
+    code, _, err = run_cli("migrate", str(original), "-o", str(migrated))
     assert code == 0 and migrated.is_file(), err
     text = migrated.read_text(encoding="utf-8")
-    plan = ("--dry-run", "--ray-num-cpus", "2", "--ray-num-gpus", "0")
-    code_a, out_a, err_a = run(capsys, "train", "-f", str(original), *plan)
-    code_b, out_b, err_b = run(capsys, "train", "-f", str(migrated), *plan)
+    code_a, out_a, err_a = run_cli("train", "-f", str(original), *DRY)
+    code_b, out_b, err_b = run_cli("train", "-f", str(migrated), *DRY)
     assert code_a == code_b == 0, err_a + err_b
     assert yaml.safe_load(out_a) == yaml.safe_load(out_b)
     assert "legacy key" not in err_b  # nothing left to translate
@@ -83,9 +71,9 @@ def test_migrated_file_resolves_to_the_same_experiments(capsys, storage, tmp_pat
         assert "# was " in text or "# from " in text or "# left out" in text
 
 
-def test_migrate_refuses_to_overwrite_the_original(capsys, tmp_path):
+def test_migrate_refuses_to_overwrite_the_original(run_cli, tmp_path):
     copy = tmp_path / "old.yaml"
     copy.write_text((CORPUS / "files" / "ppo__pendulum-ppo.yaml").read_text(encoding="utf-8"))
-    code, _, err = run(capsys, "migrate", str(copy), "-o", str(copy))
+    code, _, err = run_cli("migrate", str(copy), "-o", str(copy))
     assert code == 2 and "overwrite" in one_error_line(err)
     assert copy.read_text(encoding="utf-8") == (CORPUS / "files" / "ppo__pendulum-ppo.yaml").read_text("utf-8")

@@ -34,7 +34,7 @@ def user_env(tmp_path_factory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def single_agent(rlcli_exe, user_env) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """PPO with the user's RLModule, callbacks (class and function), connector, on an env the
-    user's module registers with Tune; stopped by the custom metric."""
+    user's module registers with Tune, sampled by a remote env runner; stopped by the custom metric."""
     proc = run_rlcli(
         rlcli_exe,
         "train",
@@ -45,6 +45,7 @@ def single_agent(rlcli_exe, user_env) -> tuple[Path, subprocess.CompletedProcess
         "--name",
         "own",
         *SMALL,
+        "num_env_runners=1",  # a remote EnvRunner actor imports the user's env, module, connector, callbacks
         "rl_module_spec.module_class=rlcli_userproj.modules.TinyActorCritic",
         "rl_module_spec.model_config.width=4",
         "callbacks=rlcli_userproj.callbacks:EpisodeStats",
