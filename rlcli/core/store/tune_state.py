@@ -65,17 +65,20 @@ def _read_element(path: Path, span: tuple[int, int]) -> Any:
 _STR_OPS = {0x8C: 1, 0x55: 1, 0x58: 4, 0x54: 4, 0x8D: 8}  # SHORT_BINUNICODE, SHORT_BINSTRING, BINUNICODE, ...
 _BLOB_OPS = {0x43: 1, 0x42: 4, 0x8E: 8, 0x96: 8}  # SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8
 _LONG_OPS = {0x8A: 1, 0x8B: 4}  # LONG1, LONG4
+_SIZED_OPS = {**_BLOB_OPS, **_LONG_OPS}  # a length, then that many bytes
 _INT_SIZES = {0x4B: (1, False), 0x4D: (2, False), 0x4A: (4, True)}  # BININT1, BININT2, BININT
 _SKIP = {0x95: 8, 0x80: 1, 0x82: 1, 0x83: 2, 0x84: 4}  # FRAME, PROTO, EXT1/2/4: push no scalar
 _TEXT_OPS = frozenset(b"ILFSVcigpP")  # protocol-0 opcodes: newline-terminated arguments
 _MEMOIZE, _BINPUT, _LONG_BINPUT, _BINGET, _LONG_BINGET, _BINFLOAT, _STOP = 0x94, 0x71, 0x72, 0x68, 0x6A, 0x47, 0x2E
 
 
-def _scalars(blob: bytes) -> Iterator[Any]:  # noqa: C901 - one flat opcode dispatch reads fastest
+def _scalars(blob: bytes) -> Iterator[Any]:  # noqa: C901 - one flat dispatch of the frequent opcodes reads fastest
     """The scalar each opcode of a binary pickle pushes (bytes for strings, ``("int", n)`` for
     integers, floats; None for anything else), with memo references resolved. A hand-rolled
     opcode reader: it only reads argument lengths, so it is many times faster than
-    :func:`pickletools.genops` on the megabytes Tune keeps per trial, and it executes nothing."""
+    :func:`pickletools.genops` on the megabytes Tune keeps per trial, and it executes nothing.
+    The frequent opcodes are handled inline; blobs, long integers and protocol-0 text opcodes
+    (rare in Tune's state) in helpers."""
     memo: dict[int, Any] = {}
     last: Any = None
     i, size = 0, len(blob)
@@ -106,37 +109,48 @@ def _scalars(blob: bytes) -> Iterator[Any]:  # noqa: C901 - one flat opcode disp
         elif op == _BINFLOAT:
             last = struct.unpack(">d", blob[i : i + 8])[0]
             i += 8
-        elif op in _BLOB_OPS or op in _LONG_OPS:
-            width = _BLOB_OPS.get(op) or _LONG_OPS[op]
-            n = int.from_bytes(blob[i : i + width], "little")
-            raw = blob[i + width : i + width + n]
-            last = ("int", int.from_bytes(raw, "little", signed=True)) if op in _LONG_OPS else None
-            i += width + n
+        elif op in _SIZED_OPS:
+            i, last = _sized(op, blob, i)
         elif op in _SKIP:
             i += _SKIP[op]
             continue
         elif op in _TEXT_OPS:
-            newline = blob.index(b"\n", i)
-            arg, i = blob[i:newline], newline + 1
-            if op in b"ci":  # GLOBAL / INST: a second line, the name
-                i = blob.index(b"\n", i) + 1
-                last = None
-            elif op == 0x70:  # PUT
-                memo[int(arg)] = last
+            i, last, pushes = _text_op(op, blob, i, memo, last)
+            if not pushes:
                 continue
-            elif op == 0x67:  # GET
-                last = memo.get(int(arg))
-            elif op in b"IL" and arg not in (b"00", b"01"):
-                last = ("int", int(arg.rstrip(b"L")))
-            elif op in b"SV":
-                last = arg[1:-1] if op == 0x53 else arg.decode("raw-unicode-escape").encode()
-            else:
-                last = None
         elif op == _STOP:
             return
         else:
             last = None
         yield last
+
+
+def _sized(op: int, blob: bytes, i: int) -> tuple[int, Any]:
+    """A length-prefixed argument: bytes (pushed as None) or a LONG1/LONG4 integer."""
+    width = _SIZED_OPS[op]
+    n = int.from_bytes(blob[i : i + width], "little")
+    raw = blob[i + width : i + width + n]
+    last = ("int", int.from_bytes(raw, "little", signed=True)) if op in _LONG_OPS else None
+    return i + width + n, last
+
+
+def _text_op(op: int, blob: bytes, i: int, memo: dict[int, Any], last: Any) -> tuple[int, Any, bool]:
+    """A protocol-0 opcode (newline-terminated argument): the next index, the scalar it pushes,
+    and whether it pushes one at all (PUT only stores)."""
+    newline = blob.index(b"\n", i)
+    arg, i = blob[i:newline], newline + 1
+    if op in b"ci":  # GLOBAL / INST: a second line, the name
+        return blob.index(b"\n", i) + 1, None, True
+    if op == 0x70:  # PUT
+        memo[int(arg)] = last
+        return i, last, False
+    if op == 0x67:  # GET
+        return i, memo.get(int(arg)), True
+    if op in b"IL" and arg not in (b"00", b"01"):
+        return i, ("int", int(arg.rstrip(b"L"))), True
+    if op in b"SV":
+        return i, arg[1:-1] if op == 0x53 else arg.decode("raw-unicode-escape").encode(), True
+    return i, None, True
 
 
 def checkpoint_iterations_from_manager(blob: bytes) -> dict[str, int]:
