@@ -146,16 +146,11 @@ class ColumnScanner:
             while open_keys and open_keys[-1][1] > low:
                 open_keys.pop()
             cursor = pos
-            path = self._path_of(open_keys, depth, self._tokens[token])
-            if path is None:
-                continue
             value_at = pos + len(token)
-            enters = path in self._prefixes and buf[value_at] == 0x7B
-            column = self._wanted.get(path)
-            if not enters and column is None:
+            decision = self._decide(buf, self._path_of(open_keys, depth, self._tokens[token]), value_at)
+            if decision is None:
                 continue
-            if enters and column is not None:  # a wanted object: left to the full parser
-                raise _Unsure
+            path, enters, column = decision
             nth = sum(1 for p, t in hits if t == token and step_cursor <= p <= pos)
             skeleton = buf[step_cursor:pos].translate(None, _NON_STRUCTURAL)
             steps.append(_Step(token, nth, skeleton, column, enters))
@@ -170,6 +165,21 @@ class ColumnScanner:
         missing = [p for p in self._wanted if p not in found]
         self._layout = self._learn(steps, missing, {t for _, t in hits}, end - step_cursor)
         return out
+
+    def _decide(
+        self, buf: Any, path: tuple[str, ...] | None, value_at: int
+    ) -> tuple[tuple[str, ...], bool, str | None] | None:
+        """For a key at ``path``: None when it is not ours, else whether the scan steps into its
+        object value and which column its scalar value fills."""
+        if path is None:
+            return None
+        enters = path in self._prefixes and buf[value_at] == 0x7B
+        column = self._wanted.get(path)
+        if not enters and column is None:
+            return None
+        if enters and column is not None:  # a wanted object: left to the full parser
+            raise _Unsure
+        return path, enters, column
 
     @staticmethod
     def _learn(steps: list[_Step], missing: list[tuple[str, ...]], seen: set[bytes], tail: int) -> _Layout | None:
