@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from rlcli.console import Console, stdout_to_stderr
@@ -49,26 +51,7 @@ from rlcli.options import checkpoint_selection
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No notices; only the summary.")
-def rollout(
-    path: str,
-    run: str | None,
-    env: str | None,
-    env_config: str | None,
-    episodes: int | None,
-    steps: int | None,
-    explore: bool,
-    num_envs: int,
-    seed: int | None,
-    which: str,
-    metric: str,
-    mode: str,
-    render: bool,
-    video_dir: str | None,
-    out: str | None,
-    engine: str,
-    as_json: bool,
-    quiet: bool,
-) -> int:
+def rollout(path: str, **options: Any) -> int:
     """Evaluate a trained policy from a checkpoint, trial or experiment directory.
 
     \b
@@ -80,27 +63,13 @@ def rollout(
     """
     from rlcli import api
 
+    as_json, quiet = options.pop("as_json"), options.pop("quiet")
+    selection = {key: options.pop(key) for key in ("which", "metric", "mode")}
+    if options["env_config"]:
+        options["env_config"] = load_mapping(options["env_config"], "--env-config")
     console = Console(quiet=quiet or as_json)
     with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
-        result = api.rollout(
-            path,
-            which=which,
-            metric=metric,
-            mode=mode,
-            notice=console.notice,
-            run=run,
-            env=env,
-            env_config=load_mapping(env_config, "--env-config") if env_config else None,
-            episodes=episodes,
-            steps=steps,
-            explore=explore,
-            num_envs=num_envs,
-            seed=seed,
-            out=out,
-            video_dir=video_dir,
-            render=render,
-            engine=engine,
-        )
+        result = api.rollout(path, notice=console.notice, **selection, **options)
     if as_json:
         console.json(result.as_dict())
     else:

@@ -142,16 +142,11 @@ def _translated(mapping: Any, where: str, notices: list[str], accepts: Callable[
 def _build_one(
     inputs: TrainInputs, name: str | None, body: dict[str, Any], source: str, base: Path | None
 ) -> tuple[ExperimentSpec, list[str]]:
+    """One experiment: its four layers (file < --config < flags < KEY=VALUE) merged per section."""
     notices: list[str] = []
     routed = route_overrides([parse_override(o) for o in inputs.overrides])
     flag_exp, flag_config = _flag_layers(inputs)
-    file_exp = {k: v for k, v in body.items() if k not in ("config", "stop")}
-    if "local_dir" in file_exp:
-        file_exp.setdefault("storage_path", file_exp.pop("local_dir"))
-        notices.append(f"{source}: legacy key 'local_dir' → 'storage_path'")
-    if "algo" in file_exp:
-        file_exp.setdefault("run", file_exp.pop("algo"))
-    exp = merge_sources(file_exp, flag_exp, routed.experiment)
+    exp = merge_sources(_file_experiment(body, source, notices), flag_exp, routed.experiment)
     algorithm = _require_algorithm(exp)  # a removed algorithm is reported before its config is read
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
@@ -171,10 +166,8 @@ def _build_one(
     )
     stop = normalize_stop(stop_raw)
     notices += stop.notices
-    explicit_env = inputs.env is not None or "env" in routed.experiment
-    env, env_notice = _pick_env(exp, config, explicit_env)
-    if env_notice:
-        notices.append(env_notice)
+    env, env_notice = _pick_env(exp, config, explicit=inputs.env is not None or "env" in routed.experiment)
+    notices += [env_notice] if env_notice else []
     searchspace.find(config)  # malformed markers fail here, before anything starts
     spec = ExperimentSpec(
         name=inputs.name or name or _default_name(algorithm, env),
@@ -191,6 +184,17 @@ def _build_one(
         auto_named=not (inputs.name or name),
     )
     return spec, notices
+
+
+def _file_experiment(body: dict[str, Any], source: str, notices: list[str]) -> dict[str, Any]:
+    """A file's experiment-level keys, the old spellings (``local_dir``, ``algo``) renamed."""
+    file_exp = {k: v for k, v in body.items() if k not in ("config", "stop")}
+    if "local_dir" in file_exp:
+        file_exp.setdefault("storage_path", file_exp.pop("local_dir"))
+        notices.append(f"{source}: legacy key 'local_dir' → 'storage_path'")
+    if "algo" in file_exp:
+        file_exp.setdefault("run", file_exp.pop("algo"))
+    return file_exp
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
