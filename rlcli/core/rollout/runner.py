@@ -37,7 +37,9 @@ def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
     creator = env_creator(resolve_env(env))  # an imported env, or one the user's module registered
     if creator is not None:
         same_step = gym.vector.AutoresetMode.SAME_STEP
-        makers = [partial(_build, creator, env_context(env_config, vector_index=i)) for i in range(num_envs)]
+        # Every sub-env gets the context RLlib's own EnvRunner gives its envs (vector_index 0 for all
+        # in 2.60), so an env that reads it acts as it did in training.
+        makers = [partial(_build, creator, env_context(env_config)) for _ in range(num_envs)]
         return gym.vector.SyncVectorEnv(makers, autoreset_mode=same_step)
     if gym.spec(env).vector_entry_point is not None:
         try:
