@@ -17,10 +17,8 @@ from typing import Any
 
 from rlcli.core.errors import ConfigError, UsageError
 from rlcli.core.rllib.config_keys import AlgorithmKeys, BuilderKey
+from rlcli.core.rllib.connectors import KNOWN_CONNECTORS  # names rlcli builds itself, not import paths
 from rlcli.core.rllib.resolve import import_object
-
-#: Names rlcli builds itself (``env_to_module_connector: MeanStdFilter``): not import paths.
-NAMED_CONNECTORS = ("MeanStdFilter",)
 
 #: Base classes RLlib's annotations name by forward reference (``Type['Learner']``).
 _FORWARD_BASES = {
@@ -32,7 +30,7 @@ _FORWARD_BASES = {
 def is_import_path(value: Any, entry: BuilderKey) -> bool:
     """A string naming code: ``pkg.mod:Name`` always; ``pkg.mod.Name`` where the key cannot take
     a plain string (``input_: sampler`` and ``policies_to_train: [p0]`` stay strings)."""
-    if not isinstance(value, str) or value in NAMED_CONNECTORS:
+    if not isinstance(value, str) or value in KNOWN_CONNECTORS:
         return False
     if ":" in value and not value.startswith(("/", ".")) and "://" not in value:
         return True
