@@ -44,8 +44,9 @@ def train_request(
     **fields: Any,
 ) -> TrainRequest:
     """The resolved experiments of a ``train`` invocation: ``inputs`` (or its fields as keywords:
-    ``run``, ``env``, ``files``, ``config``, ``stop``, ``overrides``, ...), legacy keys translated
-    (each translation reported through ``notice``). Starts no Ray."""
+    ``run``, ``env``, ``files``, ``config``, ``stop``, ``overrides``, ...; ``config`` and ``stop``
+    are text as the flags take them, JSON/YAML or a file path), legacy keys translated (each
+    translation reported through ``notice``). Starts no Ray."""
     from rlcli.core.config.experiments import TrainInputs, build_specs, resume_inputs
 
     inputs = dataclasses.replace(inputs, **fields) if inputs is not None else TrainInputs(**fields)

@@ -86,7 +86,7 @@ class BuilderKey:
     deprecated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AlgorithmKeys:
     """Everything rlcli needs to check and translate one algorithm's config keys."""
 
@@ -94,7 +94,7 @@ class AlgorithmKeys:
     attributes: frozenset[str]
     default_model_config: dict[str, Any]
 
-    @property
+    @functools.cached_property
     def accepted(self) -> frozenset[str]:
         usable = {k for k, b in self.builder.items() if b.attribute is not None}
         return frozenset(usable | self.attributes | SPECIAL_KEYS | {"model_config", "evaluation_config", "seed"})
@@ -113,6 +113,7 @@ class AlgorithmKeys:
                 return key
         return attribute
 
+    @functools.cached_property
     def code_keys(self) -> dict[str, BuilderKey]:
         """Keys whose values may be classes or functions (import paths in YAML)."""
         return {k: b for k, b in self.builder.items() if b.takes_code and b.attribute is not None}

@@ -91,7 +91,7 @@ def _resolve_value(key: str, value: Any, entry: BuilderKey) -> Any:
 
 def resolve_code_values(keys: AlgorithmKeys, config: dict[str, Any]) -> dict[str, Any]:
     """``config`` with every import-path value replaced by the object it names."""
-    code_keys = keys.code_keys()
+    code_keys = keys.code_keys
     if "callbacks" in config and "callbacks_class" in code_keys:
         code_keys = {**code_keys, "callbacks": code_keys["callbacks_class"]}
     out = dict(config)

@@ -288,13 +288,14 @@ def episode_quotas(episodes: int, num_envs: int) -> np.ndarray:
     return np.array([base + (1 if i < extra else 0) for i in range(num_envs)])
 
 
-def env_context(env_config: dict[str, Any], vector_index: int = 0) -> Any:
+def env_context(env_config: dict[str, Any]) -> Any:
     """The env config as RLlib hands it to env creators: an ``EnvContext`` (a dict with
-    ``worker_index``, ``num_workers``, ``vector_index``), as for the local EnvRunner that
-    training with ``num_env_runners=0`` uses, so an env that reads them builds here too."""
+    ``worker_index``, ``num_workers``, ``vector_index``), as the local EnvRunner that training
+    with ``num_env_runners=0`` builds it (the same for every sub-env), so an env that reads them
+    builds and acts here as it did in training."""
     from ray.rllib.env.env_context import EnvContext
 
-    return EnvContext(dict(env_config), worker_index=0, vector_index=vector_index, num_workers=0, remote=False)
+    return EnvContext(dict(env_config), worker_index=0, vector_index=0, num_workers=0, remote=False)
 
 
 def raise_if_spaces_differ(module: Any, env: Any, env_name: str) -> None:
