@@ -40,6 +40,7 @@ def train_request(
     resume: bool = False,
     show_metrics: tuple[str, ...] = (),
     command_line: tuple[str, ...] = (),
+    local_mode: bool = False,
     notice: Notice = _ignore,
     **fields: Any,
 ) -> TrainRequest:
@@ -61,6 +62,7 @@ def train_request(
         resume=resume,
         command_line=command_line,
         show_metrics=show_metrics,
+        local_mode=local_mode,
     )
 
 

@@ -15,6 +15,7 @@ from rlcli import __version__
 from rlcli.console import error_line
 from rlcli.core import timings
 from rlcli.core.errors import RlcliError
+from rlcli.invocation import LEGACY_PROGRAM, Invocation
 
 #: command name → (module, attribute, one-line help shown by ``rlcli --help``)
 COMMANDS = {
@@ -33,6 +34,10 @@ COMMANDS = {
     "examples": ("rlcli.commands.examples", "examples", "List, show and run the tuned examples that ship with rlcli."),
 }
 
+#: The old RLlib CLI's command names, kept so its command lines run unchanged; hidden from
+#: ``--help`` (each is the command it names).
+ALIASES = {"evaluate": "rollout", "example": "examples"}
+
 
 class LazyGroup(click.Group):
     """A group that imports a sub-command's module only when that command runs."""
@@ -41,6 +46,7 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
@@ -54,14 +60,19 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="rlcli")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """rlcli: train, roll out and analyze Ray RLlib agents from the terminal.
 
     \b
     Quick start:
       rlcli train --run PPO --env CartPole-v1 --stop '{"training_iteration": 20}'
       rlcli train -f tuned_examples/ppo/cartpole-ppo.yaml
+
+    Also installed as `rllib`: the old RLlib CLI's command lines (rllib train --local-dir ...,
+    rllib evaluate CKPT --steps 10 --out x.pkl, rllib example list) run unchanged.
     """
+    ctx.obj = Invocation(program=ctx.info_name or "rlcli")
 
 
 def _debug() -> bool:
@@ -75,18 +86,23 @@ def _usage_hint(exc: click.ClickException) -> str:
     return ""
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None, prog_name: str = "rlcli") -> Any:
     """Console entry point: run the CLI and turn every failure into one ``Error:`` line."""
     timings.mark("cli_started")
     try:
-        _run(argv)
+        _run(argv, prog_name)
     finally:
         timings.write()
 
 
-def _run(argv: list[str] | None) -> Any:
+def rllib_main(argv: list[str] | None = None) -> Any:
+    """The ``rllib`` console script: the same program, where the old CLI's defaults hold."""
+    return main(argv, prog_name=LEGACY_PROGRAM)
+
+
+def _run(argv: list[str] | None, prog_name: str) -> Any:
     try:
-        code = cli.main(args=argv, prog_name="rlcli", standalone_mode=False)
+        code = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -98,6 +98,14 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     help="Also show this reported metric in the live progress (repeatable), e.g. env_runners/my_metric.",
 )
 @ray_options
+@click.option(
+    "--local-mode",
+    "--no-tune",
+    "local_mode",
+    is_flag=True,
+    help="Debug mode: run one trial inside this process (env runners and learner local, no Tune actor), "
+    "so breakpoint()/pdb stops in your env, RLModule and callbacks. Writes the trial as Tune would.",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved experiments as YAML and exit; starts no Ray.")
 @verbosity
@@ -133,6 +141,7 @@ def train(**params: Any) -> int:
         resume=params["resume"],
         show_metrics=tuple(params["show_metrics"]),
         command_line=("rlcli", *sys.argv[1:]),
+        local_mode=params["local_mode"],
         notice=console.notice,
     )
     if params["dry_run"]:

@@ -81,6 +81,9 @@ class TrainRequest:
     command_line: tuple[str, ...] = ()
     #: Reported metrics the live progress shows besides the returns (``--show-metric``).
     show_metrics: tuple[str, ...] = ()
+    #: ``--local-mode`` / ``--no-tune``: one trial inside this process, no Tune trial actor, so
+    #: ``breakpoint()`` in user code stops (see :mod:`rlcli.core.train.local_mode`).
+    local_mode: bool = False
 
 
 @dataclass(frozen=True)

@@ -450,6 +450,10 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
 
     quiet_ray(request.ray)
     timings.mark("train_started")
+    if request.local_mode:
+        from rlcli.core.train.local_mode import run_local
+
+        return run_local(request, sink, notice)
     specs = request.experiments
     if request.resume:
         specs = tuple(resolve_resume_target(s, named=not s.auto_named) for s in specs)
