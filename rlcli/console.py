@@ -113,6 +113,13 @@ class Console:
         target = self.out if self.out.is_terminal else RichConsole(width=1000)  # logs and pipes: never truncate
         target.print(table)
 
+    def rollout_episodes(self, result: RolloutResult) -> None:
+        """The old ``rllib rollout`` line per episode on stdout, which scripts parse:
+        ``Episode #N: reward: R``, N from 0 in the order of ``returns``, R as Python prints a
+        float (the sum over agents for multi-agent envs). Not with ``-q`` or ``--json``."""
+        if not self.quiet and result.returns:
+            self.data("\n".join(f"Episode #{i}: reward: {float(r)}" for i, r in enumerate(result.returns)))
+
     def rollout_summary(self, result: RolloutResult) -> None:
         """Episodes, mean ± std, min/max return, mean length, throughput; per-agent and
         per-policy returns for multi-agent runs (the same fields ``--json`` prints)."""
@@ -185,11 +192,11 @@ class TrainProgress:
     """Live progress of a ``train`` run: a rich table on a terminal, one line per result
     otherwise (CI logs), nothing with ``-q``. Also the summary at the end."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, live: bool = True) -> None:
         self.console = console
         self.trials: dict[str, _TrialState] = {}
         self.live: Live | None = None
-        self.interactive = console.err.is_terminal and not console.quiet
+        self.interactive = live and console.err.is_terminal and not console.quiet
 
     # -- lifecycle ---------------------------------------------------------------------------
     def experiment_started(self, name: str, path: str, num_trials: int, resume: bool) -> None:

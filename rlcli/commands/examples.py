@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import click
 
+from rlcli import invocation
 from rlcli.console import Console
 
 
-@click.group()
+class _AliasedGroup(click.Group):
+    """``get``: the old ``rllib example get NAME``, the same command as ``show`` (hidden from help)."""
+
+    aliases: ClassVar[dict[str, str]] = {"get": "show"}
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(name, name))
+
+
+@click.group(cls=_AliasedGroup)
 def examples() -> None:
     """The tuned examples that ship with rlcli: each states the target it reaches.
 
@@ -20,12 +32,20 @@ def examples() -> None:
 
 
 @examples.command("list")
+@click.option(
+    "-f", "--filter", "text", metavar="TEXT", help="Only examples whose name, algorithm or env contains TEXT."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
-def list_examples(as_json: bool) -> int:
+def list_examples(text: str | None, as_json: bool) -> int:
     """A table: name, algorithm, env, target, what reaching it took when measured."""
     from rlcli.core.config.examples import all_examples
 
-    rows = [e.__dict__ | {"path": str(e.path)} for e in all_examples()]
+    wanted = (text or "").lower()
+    rows = [
+        e.__dict__ | {"path": str(e.path)}
+        for e in all_examples()
+        if wanted in f"{e.name} {e.algorithm} {e.env}".lower()
+    ]
     columns = ["name", "algorithm", "env", "target", "measured"]
     Console(quiet=as_json).table(columns + (["path"] if as_json else []), rows, fmt="json" if as_json else "table")
     return 0
@@ -34,7 +54,7 @@ def list_examples(as_json: bool) -> int:
 @examples.command("show")
 @click.argument("name")
 def show(name: str) -> int:
-    """Print the example's YAML file."""
+    """Print the example's YAML file (also spelled `get`, as the old rllib example get)."""
     from rlcli.core.config.examples import find_example
 
     Console().data(find_example(name).path.read_text(encoding="utf-8").rstrip())
@@ -56,7 +76,7 @@ def run(name: str, train_args: tuple[str, ...]) -> int:
     settings = click.get_current_context().find_root()  # same help names etc. as `rlcli train`
     return train.main(
         ["-f", str(example.path), *train_args],
-        prog_name="rlcli train",
+        prog_name=f"{invocation.current().program} train",
         standalone_mode=False,
         help_option_names=settings.help_option_names,
         max_content_width=settings.max_content_width,

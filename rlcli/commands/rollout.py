@@ -1,4 +1,9 @@
-"""``rlcli rollout``: evaluate a trained policy from a checkpoint, trial or experiment dir."""
+"""``rlcli rollout``: evaluate a trained policy from a checkpoint, trial or experiment dir.
+
+Also the drop-in successor of the old ``rllib rollout`` (1.x) and ``rllib evaluate`` (2.x): their
+command lines (``CHECKPOINT --run ALGO --env ENV --steps N --out rollouts.pkl --config JSON ...``)
+run unchanged, and under the name ``rllib`` the old default of 10,000 steps holds.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,39 @@ import click
 
 from rlcli.console import Console, stdout_to_stderr
 from rlcli.core.config.overrides import load_mapping
+from rlcli.invocation import current
 from rlcli.options import checkpoint_selection
+
+#: The old CLI's default rollout length when neither --steps nor --episodes is given.
+LEGACY_STEPS = 10_000
+
+
+def legacy_options(fn: Any) -> Any:
+    """The old CLI's ``--config`` and the flags that shape its ``--out`` pickle."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--config",
+                metavar="MAPPING",
+                help="The old CLI's config (JSON/YAML or a file): env, env_config, explore, seed, "
+                "num_envs_per_env_runner, render_env, also inside evaluation_config.",
+            ),
+            click.option("--save-info", is_flag=True, help="With --out FILE.pkl: append each step's info dict."),
+            click.option(
+                "--use-shelve", is_flag=True, help="With --out FILE.pkl: a shelve file (key str(i) per episode)."
+            ),
+            click.option(
+                "--track-progress", is_flag=True, help="With --out FILE.pkl: keep __progress_FILE while running."
+            ),
+            click.option(
+                "--local-mode",
+                is_flag=True,
+                help="The old CLI's Ray local mode: what rollouts always do (they run in this process).",
+            ),
+        ]
+    ):
+        fn = decorator(fn)
+    return fn
 
 
 @click.command()
@@ -18,30 +55,37 @@ from rlcli.options import checkpoint_selection
 )
 @click.option("--env", metavar="ENV", help="Env to roll out on (default: the one it was trained on).")
 @click.option("--env-config", metavar="MAPPING", help="Env constructor arguments (default: the training env_config).")
-@click.option("--episodes", type=click.IntRange(min=1), metavar="N", help="Episodes to run (default 10).")
-@click.option("--steps", type=click.IntRange(min=1), metavar="N", help="Env steps to run instead of episodes.")
-@click.option("--explore/--no-explore", default=False, help="Sample actions (--explore) or act greedily (default).")
+@click.option(
+    "--episodes", type=click.IntRange(min=1), metavar="N", help="Episodes to run (default 10; as 'rllib': 10000 steps)."
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Env steps to run (as 'rllib': 10000 by default); with --episodes, whichever ends first.",
+)
+@click.option("--explore/--no-explore", default=None, help="Sample actions (--explore) or act greedily (default).")
 @click.option(
     "--num-envs",
     "--num-envs-per-env-runner",
     "num_envs",
     type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Vectorized envs stepped together (RLlib's num_envs_per_env_runner).",
+    metavar="N",
+    help="Vectorized envs stepped together (RLlib's num_envs_per_env_runner; default 8).",
 )
 @click.option(
     "--seed", type=int, metavar="S", help="Seed of the envs (env i gets S+i) and of sampled actions; same S, same run."
 )
 @checkpoint_selection
-@click.option("--render", is_flag=True, help="Show episodes on screen (needs a display).")
+@click.option("--render/--no-render", default=None, help="Show episodes on screen (needs a display); default: no.")
 @click.option("--video-dir", type=click.Path(file_okay=False), metavar="DIR", help="Write one MP4 per episode here.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="Write every step as Parquet for RLlib's offline API.",
+    help="Write every step: *.parquet for RLlib's offline API, any other name in the old rllib rollout pickle format.",
 )
+@legacy_options
 @click.option(
     "--engine",
     type=click.Choice(["auto", "fast", "rllib"]),
@@ -50,9 +94,11 @@ from rlcli.options import checkpoint_selection
     help="fast: RLModule + connectors; rllib: RLlib's own EnvRunner; auto: fast where exact.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No notices; only the summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No notices and no 'Episode #N' lines; only the summary.")
 def rollout(path: str, **options: Any) -> int:
     """Evaluate a trained policy from a checkpoint, trial or experiment directory.
+
+    Prints 'Episode #N: reward: R' per episode (as the old rllib rollout did), then a summary.
 
     \b
     Examples:
@@ -60,18 +106,24 @@ def rollout(path: str, **options: Any) -> int:
       rlcli rollout ~/ray_results/my-exp/PPO_.../checkpoint_000009 --episodes 20
       rlcli rollout TRIAL_DIR --which last --explore --json
       rlcli rollout CKPT --out episodes.parquet --video-dir videos/
+      rllib evaluate CKPT/algorithm_state.pkl --run PPO --steps 2000 --out rollouts.pkl
     """
     from rlcli import api
 
     as_json, quiet = options.pop("as_json"), options.pop("quiet")
+    options.pop("local_mode")  # satisfied as it is: the fast path and RLlib's EnvRunner both run in this process
     selection = {key: options.pop(key) for key in ("which", "metric", "mode")}
-    if options["env_config"]:
-        options["env_config"] = load_mapping(options["env_config"], "--env-config")
+    for key, flag in (("env_config", "--env-config"), ("config", "--config")):
+        if options[key]:
+            options[key] = load_mapping(options[key], flag)
+    if current().legacy_defaults and not options["episodes"] and not options["steps"]:
+        options["steps"] = LEGACY_STEPS
     console = Console(quiet=quiet or as_json)
     with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
         result = api.rollout(path, notice=console.notice, **selection, **options)
     if as_json:
         console.json(result.as_dict())
     else:
+        console.rollout_episodes(result)
         console.rollout_summary(result)
     return 0

@@ -8,20 +8,29 @@ from typing import Any
 
 import click
 
+from rlcli import invocation
 from rlcli.console import Console, TrainProgress
 from rlcli.core.config.experiments import TrainInputs
 from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
 from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest
-from rlcli.options import ray_options, rllib_scale_options, verbosity
+from rlcli.options import (
+    OLD_TRAIN_OPTIONS,
+    SectionedCommand,
+    old_train_options,
+    ray_options,
+    rllib_scale_options,
+    verbosity,
+)
 
 
 def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     interrupted = [r for r in results if r.interrupted]
     if interrupted:
         spec = interrupted[0].spec
+        local = " --local-mode" if request.local_mode else ""
         raise Interrupted(
-            f"Training of {spec.name} stopped; Tune saved its state.",
-            f"Resume with: rlcli train --resume --name {spec.name} --storage-path {spec.storage_path}",
+            f"Training of {spec.name} stopped; {'its last checkpoint is saved' if local else 'Tune saved its state'}.",
+            f"Resume with: rlcli train --resume{local} --name {spec.name} --storage-path {spec.storage_path}",
         )
     errored = [(r.spec, t) for r in results for t in r.errored]
     if errored:
@@ -33,10 +42,11 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     return 0
 
 
-@click.command(context_settings={"ignore_unknown_options": False})
+@click.command(cls=SectionedCommand, context_settings={"ignore_unknown_options": False})
 @click.option(
     "-f",
     "--file",
+    "--config-file",
     "files",
     multiple=True,
     type=click.Path(dir_okay=False),
@@ -45,11 +55,19 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     "file defining config (an AlgorithmConfig) and optionally stop and name.",
 )
 @click.option(
-    "--run", "--algo", "run", metavar="ALGO", help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class."
+    "--run",
+    "--algo",
+    "-r",
+    "-a",
+    "run",
+    metavar="ALGO",
+    help="Algorithm: PPO, DQN, SAC, ... (any case) or module:Class.",
 )
-@click.option("--env", metavar="ENV", help="Gymnasium id (CartPole-v1) or module:Class / module:function.")
-@click.option("--config", metavar="MAPPING", help="Algorithm config: inline JSON/YAML or a file path.")
-@click.option("--stop", metavar="MAPPING", help="Stop criteria, e.g. '{\"env_runners/episode_return_mean\": 450}'.")
+@click.option("--env", "-e", metavar="ENV", help="Gymnasium id (CartPole-v1) or module:Class / module:function.")
+@click.option("--config", "-c", metavar="MAPPING", help="Algorithm config: inline JSON/YAML or a file path.")
+@click.option(
+    "--stop", "-s", metavar="MAPPING", help="Stop criteria, e.g. '{\"env_runners/episode_return_mean\": 450}'."
+)
 @click.option("--env-config", metavar="MAPPING", help="Env constructor arguments (gym.make kwargs for ids).")
 @click.option(
     "--checkpoint-freq", type=click.IntRange(min=0), metavar="N", help="Checkpoint every N iterations (0: never)."
@@ -64,9 +82,18 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     "--checkpoint-score-attr", metavar="METRIC", help="Metric ranking kept checkpoints; prefix 'min-' to minimize."
 )
 @click.option(
-    "--storage-path", metavar="DIR", help="Where experiments go (default: $RLCLI_STORAGE_PATH or ~/ray_results)."
+    "--storage-path",
+    "--local-dir",
+    metavar="DIR",
+    help="Where experiments go (default: $RLCLI_STORAGE_PATH or ~/ray_results).",
 )
-@click.option("--name", metavar="NAME", help="Experiment name (default: ALGO_ENV_TIMESTAMP, or the file's key).")
+@click.option(
+    "--name",
+    "-n",
+    "--experiment-name",
+    metavar="NAME",
+    help="Experiment name (default: ALGO_ENV_TIMESTAMP, or the file's key).",
+)
 @click.option("--num-samples", type=click.IntRange(min=1), metavar="N", help="Repeat the search space N times.")
 @click.option("--seed", type=int, metavar="S", help="Random seed (config key 'seed').")
 @click.option(
@@ -81,6 +108,28 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     help="Recover from env crashes inside the trial: re-create and reset an env that raises "
     "(its episode is dropped) and restart a dead env-runner actor (RLlib's fault_tolerance). "
     "Without it an env error fails the trial, and --max-failures decides.",
+)
+@click.option(
+    "--restore",
+    metavar="CKPT",
+    help="Start every trial from this checkpoint's RLModule weights (a checkpoint, trial or experiment dir).",
+)
+@click.option(
+    "--scheduler",
+    metavar="NAME",
+    help="Tune trial scheduler: asha, hyperband, median_stopping_rule, pbt, pb2, ... (Tune's create_scheduler).",
+)
+@click.option(
+    "--scheduler-config",
+    metavar="MAPPING",
+    help='The scheduler\'s arguments, e.g. \'{"max_t": 50, "grace_period": 5}\' (metric defaults to the return).',
+)
+@click.option(
+    "--video-every",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Record an MP4 of one greedy episode at iteration 1 and every N iterations into the trial's "
+    "videos/ (what monitor: true did; needs the video extra).",
 )
 @click.option(
     "--import",
@@ -109,6 +158,7 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
 @click.option("--resume", is_flag=True, help="Continue an interrupted experiment (same --name and --storage-path).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved experiments as YAML and exit; starts no Ray.")
 @verbosity
+@old_train_options
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 def train(**params: Any) -> int:
     """Train an RLlib algorithm as a Ray Tune experiment.
@@ -125,31 +175,62 @@ def train(**params: Any) -> int:
     KEY=VALUE overrides address the algorithm config by dotted path (values are YAML);
     stop.X= and env_config.X= reach those sections. Precedence: file < --config < flags < overrides.
     """
-    if params["verbose"] and params["quiet"]:
+    verbose = max(params["verbose"], 2 if params["log_debug"] else 1 if params["log_info"] else 0)
+    if verbose and params["quiet"]:
         raise UsageError("-v and -q contradict each other.", "Pass one of them.")
     from rlcli import api
 
-    console = Console(quiet=params["quiet"], verbose=params["verbose"])
+    console = Console(quiet=params["quiet"], verbose=bool(verbose))
+    inputs, notices = _inputs(params, verbose)
+    for message in notices:
+        console.notice(message)
     request = api.train_request(
-        TrainInputs(**{f.name: params[f.name] for f in fields(TrainInputs)}),
-        ray=RayOptions(
-            address=params["ray_address"],
-            num_cpus=params["ray_num_cpus"],
-            num_gpus=params["ray_num_gpus"],
-            verbose=params["verbose"],
-        ),
+        inputs,
+        ray=_ray_options(params, verbose),
         resume=params["resume"],
         show_metrics=tuple(params["show_metrics"]),
-        command_line=("rlcli", *sys.argv[1:]),
+        command_line=(invocation.current().program, *sys.argv[1:]),
         local_mode=params["local_mode"],
         notice=console.notice,
     )
     if params["dry_run"]:
         return _show_plan(api.plan(request), console)
-    progress = TrainProgress(console)
+    progress = TrainProgress(console, live=not params["local_mode"])  # a live table would overdraw pdb
     results = api.train(request, progress=progress, notice=console.notice)
     progress.overall(results)
     return _report(results, request)
+
+
+def _inputs(params: dict[str, Any], verbose: int) -> tuple[TrainInputs, list[str]]:
+    """The typed inputs: ``train file FILE`` (the 2.x spelling of ``-f``) read out of the
+    positional arguments, the old CLI's flags translated (:mod:`rlcli.core.config.old_flags`)."""
+    from rlcli.core.config.old_flags import OldTrainFlags, apply_old_flags
+
+    values = {f.name: params[f.name] for f in fields(TrainInputs) if f.name in params}
+    overrides = tuple(params["overrides"])
+    if overrides[:1] == ("file",):
+        if len(overrides) < 2:
+            raise UsageError("'train file' needs the file: train file FILE.", "E.g. rllib train file cartpole.yaml.")
+        values["files"], overrides = (*params["files"], overrides[1]), overrides[2:]
+    inputs = TrainInputs(**{**values, "overrides": overrides}, legacy_defaults=invocation.current().legacy_defaults)
+    level = "DEBUG" if verbose >= 2 else "INFO" if params["log_info"] else None
+    old = OldTrainFlags(
+        **{name: params[name] for name in OLD_TRAIN_OPTIONS if name not in ("log_info", "log_debug")},
+        log_level=level,
+    )
+    return apply_old_flags(old, inputs)
+
+
+def _ray_options(params: dict[str, Any], verbose: int) -> RayOptions:
+    return RayOptions(
+        address=params["ray_address"],
+        num_cpus=params["ray_num_cpus"],
+        num_gpus=params["ray_num_gpus"],
+        verbose=bool(verbose),
+        num_nodes=params["ray_num_nodes"],
+        object_store_memory=params["ray_object_store_memory"],
+        dashboard=params["ray_ui"],
+    )
 
 
 def _show_plan(prepared: list[Any], console: Console) -> int:

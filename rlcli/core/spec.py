@@ -43,6 +43,13 @@ class ExperimentSpec:
     source: str = "command line"
     #: The name was made up (ALGO_ENV_TIMESTAMP), so a clash may pick another.
     auto_named: bool = False
+    #: ``--restore CKPT``: every trial starts from this checkpoint's RLModule weights.
+    restore: str | None = None
+    #: ``--scheduler NAME`` (a name Tune's ``create_scheduler`` takes) and its keyword arguments.
+    scheduler: str | None = None
+    scheduler_config: dict[str, Any] = field(default_factory=dict)
+    #: ``--video-every N`` / ``monitor: true``: an MP4 of one greedy episode every N iterations.
+    video_every: int | None = None
 
     @property
     def path(self) -> Path:
@@ -65,10 +72,22 @@ class RayOptions:
     num_cpus: int | None = None
     num_gpus: int | None = None
     verbose: bool = False
+    #: ``--ray-num-nodes``: emulate a cluster of this many nodes here (each with ``num_cpus``).
+    num_nodes: int | None = None
+    object_store_memory: int | None = None
+    #: ``--ray-ui``: start Ray's dashboard.
+    dashboard: bool = False
 
     @property
     def joins_cluster(self) -> bool:
         return bool(self.address) and self.address != "local"
+
+    @property
+    def total_cpus(self) -> int | None:
+        """CPUs of the Ray to start: per node times nodes when emulating a cluster."""
+        if self.num_nodes:
+            return (self.num_cpus or 1) * self.num_nodes
+        return self.num_cpus
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ def test_readme_shows_the_current_train_help():
     readme = README.read_text()
     blocks = re.findall(r"<!-- train-help -->\n```text\n(.*?)```", readme, re.S)
     assert blocks, "README lacks the <!-- train-help --> block"
-    assert _normalize(blocks[0]) == _normalize(help_text), "README's train --help is stale: paste the new output"
+    assert _normalize(blocks[0]) == _normalize(help_text), (
+        "README's train --help is stale: run python tests/cli/update_readme_help.py"
+    )
 
 
 def test_readme_first_screen_has_the_two_commands():

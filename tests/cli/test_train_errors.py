@@ -72,7 +72,14 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
         ((*BASE, "lrr=0.1"), ("Unknown config key 'lrr'", "'lr'")),
         ((*BASE, "model_config.fcnet_hidens=[8]"), ("fcnet_hiddens",)),
         ((*BASE, "train_batch_size=-5"), ("PPO rejects this config",)),
-        ((*BASE, "monitor=true"), ("monitor", "--video-dir")),
+        ((*BASE, "record_env=videos"), ("record_env", "--video-every")),
+        ((*BASE, "--scheduler", "ashaa"), ("Unknown scheduler 'ashaa'", "asha")),
+        ((*BASE, "--scheduler", "asha", "--scheduler-config", '{"grace_perod": 2}'), ("grace_perod", "grace_period")),
+        ((*BASE, "--resources-per-trial", '{"tpu": 1}'), ("unknown resource 'tpu'", "cpu and gpu")),
+        ((*BASE, "--upload-dir", "s3://bucket/exp"), ("remote URI", "local directory")),
+        ((*BASE, "--restore", "/nonexistent/ckpt"), ("does not exist",)),
+        ((*BASE, "--video-every", "0"), ("--video-every",)),
+        (("train", "file"), ("train file FILE",)),
     ],
 )
 def test_bad_input_caught_by_validation(capsys, args, needles):

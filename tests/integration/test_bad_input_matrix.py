@@ -94,9 +94,9 @@ CASES = [
     ("rollout-other-env", ("rollout", "CK", "--env", "Pendulum-v1"), 2, "observations of shape"),
     ("rollout-other-algorithm", ("rollout", "CK", "--run", "DQN"), 2, "trained with PPO"),
     ("rollout-zero-episodes", ("rollout", "CK", "--episodes", "0"), 2, "--episodes"),
-    ("rollout-steps-and-episodes", ("rollout", "CK", "--steps", "10", "--episodes", "5"), 2, "exclude each other"),
+    ("rollout-shelve-without-out", ("rollout", "CK", "--use-shelve"), 2, "--use-shelve needs --out"),
     ("rollout-out-no-dir", ("rollout", "CK", "--out", "nodir/x.parquet"), 2, "does not exist"),
-    ("rollout-out-not-parquet", ("rollout", "CK", "--out", "x.csv"), 2, "Parquet"),
+    ("rollout-config-unknown-key", ("rollout", "CK", "--config", '{"nope": 1}'), 2, "unknown key 'nope'"),
     ("rollout-env-config-broken", ("rollout", "CK", "--env-config", "{bad"), 2, "--env-config"),
     ("rollout-bad-choice", ("rollout", "CK", "--which", "worst"), 2, "--which"),
     # analyze

@@ -20,36 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rollout_envs
-from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env
+from helpers import last_error_line, run_rlcli
 
 pytestmark = pytest.mark.integration
 
-HERE = Path(__file__).parent
 ENVS, EPISODES = 128, 128
 TOLERANCE = 4.5 * rollout_envs.RETURN_STD / np.sqrt(EPISODES)
-
-
-@pytest.fixture(scope="session")
-def skewed(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
-    """Tiny PPO on SkewedEpisodes (an env that reads EnvContext attributes): the experiment dir
-    and the environment its rollouts need (the env module on PYTHONPATH)."""
-    storage = tmp_path_factory.mktemp("skewed-results")
-    env = storage_env(storage, PYTHONPATH=str(HERE))
-    proc = run_rlcli(
-        rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "rollout_envs:SkewedEpisodes",
-        "--name",
-        "skewed",
-        *TINY_PPO,
-        "stop.training_iteration=1",
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return storage / "skewed", env
 
 
 def _rollout(exe: str, skewed: tuple[Path, dict[str, str]], *args: str) -> dict:

@@ -12,38 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_rlcli, storage_env
+from helpers import run_rlcli
 
 pytestmark = pytest.mark.integration
-
-HERE = Path(__file__).parent
-
-EXPERIMENT = """\
-pair:
-  run: PPO
-  env: rollout_ma_envs:RandomPair
-  stop: {training_iteration: 1}
-  config:
-    num_env_runners: 0
-    train_batch_size: 200
-    minibatch_size: 50
-    num_epochs: 1
-    model_config: {fcnet_hiddens: [16]}
-    multiagent:
-      policies: [p0, p1]
-      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, mapping: {a0: p0, a1: p1}}
-"""
-
-
-@pytest.fixture(scope="session")
-def pair(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
-    """Tiny two-policy PPO on RandomPair: the experiment dir and the environment to run rlcli in."""
-    root = tmp_path_factory.mktemp("pair")
-    (root / "pair.yaml").write_text(EXPERIMENT)
-    env = storage_env(root / "results", PYTHONPATH=str(HERE))
-    proc = run_rlcli(rlcli_exe, "train", "-f", str(root / "pair.yaml"), env=env)
-    assert proc.returncode == 0, proc.stderr
-    return root / "results" / "pair", env
 
 
 def _rollout(exe: str, pair: tuple[Path, dict[str, str]], *args: str) -> dict:

@@ -64,8 +64,17 @@ def test_obsolete_keys_are_noted_not_silently_dropped():
 
 def test_unsupported_key_is_an_error_with_fix():
     with pytest.raises(ConfigError) as err:
-        migrate_config({"monitor": True})
-    assert "rollout --video-dir" in str(err.value)
+        migrate_config({"record_env": "videos/"})
+    assert "--video-every" in str(err.value) and "rollout --video-dir" in str(err.value)
+
+
+def test_monitor_becomes_training_videos():
+    out = migrate_config({"monitor": True, "lr": 0.1})
+    assert out.config == {"lr": 0.1, "rlcli_video_every": 10}
+    assert "every 10 iterations" in out.notices[0]
+    assert migrate_config({"monitor": False}).config == {}
+    with pytest.raises(ConfigError):
+        migrate_config({"monitor": "yes"})
 
 
 def test_current_keys_pass_untouched():

@@ -22,7 +22,13 @@ from rlcli.core.config.pyconfig import is_python_file, load_python_experiment
 from rlcli.core.config.stopping import normalize_stop
 from rlcli.core.errors import ConfigError, UsageError
 from rlcli.core.legacy.offline import anchor_inputs
-from rlcli.core.legacy.translate import legacy_env_config, migrate_config, migrate_env_id, migrate_metric
+from rlcli.core.legacy.translate import (
+    VIDEO_EVERY_KEY,
+    legacy_env_config,
+    migrate_config,
+    migrate_env_id,
+    migrate_metric,
+)
 from rlcli.core.rllib.config_keys import acceptor
 from rlcli.core.rllib.resolve import canonical_name, check_not_removed
 from rlcli.core.rllib.user_code import import_modules
@@ -55,6 +61,12 @@ class TrainInputs:
     num_gpus_per_learner: float | None = None
     imports: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()
+    restore: str | None = None
+    scheduler: str | None = None
+    scheduler_config: str | None = None
+    video_every: int | None = None
+    #: Under the name ``rllib``: an experiment nobody named is called ``default``, as it was.
+    legacy_defaults: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
 
 def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
     """The experiment-level and config-level values given as dedicated flags."""
-    exp = {
+    exp: dict[str, Any] = {
         "run": inputs.run,
         "env": inputs.env,
         "checkpoint_freq": inputs.checkpoint_freq,
@@ -100,7 +112,12 @@ def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
         "storage_path": inputs.storage_path,
         "num_samples": inputs.num_samples,
         "max_failures": inputs.max_failures,
+        "restore": inputs.restore,
+        "scheduler": inputs.scheduler,
+        "video_every": inputs.video_every,
     }
+    if inputs.scheduler_config is not None:
+        exp["scheduler_config"] = load_mapping(inputs.scheduler_config, "--scheduler-config")
     config: dict[str, Any] = {}
     if inputs.env_config is not None:
         config["env_config"] = load_mapping(inputs.env_config, "--env-config")
@@ -159,6 +176,7 @@ def _build_one(
         flag_config,
         _translated(routed.config, "override", notices, accepts),
     )
+    monitored = config.pop(VIDEO_EVERY_KEY, None)
     stop_raw = merge_sources(
         _mapping(body.get("stop"), f"{source}: stop"),
         load_mapping(inputs.stop, "--stop") if inputs.stop else None,
@@ -170,7 +188,7 @@ def _build_one(
     notices += [env_notice] if env_notice else []
     searchspace.find(config)  # malformed markers fail here, before anything starts
     spec = ExperimentSpec(
-        name=inputs.name or name or _default_name(algorithm, env),
+        name=inputs.name or name or ("default" if inputs.legacy_defaults else _default_name(algorithm, env)),
         algorithm=algorithm,
         env=env,
         env_config=_mapping(config.pop("env_config", None), "env_config"),
@@ -182,6 +200,10 @@ def _build_one(
         max_failures=_int(exp.get("max_failures", 0), "max_failures", minimum=-1),
         source=source,
         auto_named=not (inputs.name or name),
+        restore=_restore_path(exp.get("restore"), base),
+        scheduler=_optional_str(exp.get("scheduler"), "scheduler"),
+        scheduler_config=_mapping(exp.get("scheduler_config"), "scheduler_config"),
+        video_every=_video_every(exp.get("video_every", monitored)),
     )
     return spec, notices
 
@@ -272,11 +294,40 @@ def _bool(value: Any, what: str) -> bool:
     return value
 
 
+def _video_every(value: Any) -> int | None:
+    return None if value is None else _int(value, "video_every", minimum=1)
+
+
+def _optional_str(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{what} must be a name, got {value!r}.")
+    return value.strip()
+
+
+def _restore_path(value: Any, base: Path | None) -> str | None:
+    """``restore`` as an absolute path (a file's relative path is read from the file's folder)."""
+    path = _optional_str(value, "restore")
+    if path is None:
+        return None
+    return str(((base or Path.cwd()) / Path(path).expanduser()).resolve())
+
+
 def _storage_path(value: Any) -> str:
     if value is None:
         return default_storage_path()
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"storage_path must be a directory path, got {value!r}.")
+    value = value.strip()
+    if value.startswith("file://"):
+        value = value[len("file://") :]
+    elif "://" in value:
+        raise UsageError(
+            f"storage path '{value}' is a remote URI; rlcli keeps its experiment files (spec, lock, "
+            "checkpoint index) on a local or mounted path.",
+            "Pass a local directory (or a mounted bucket), and sync it afterwards (e.g. aws s3 sync).",
+        )
     return os.path.abspath(os.path.expanduser(value))
 
 

@@ -86,6 +86,10 @@ EXPERIMENT_KEYS = (
     "storage_path",
     "local_dir",
     "max_failures",
+    "restore",
+    "scheduler",
+    "scheduler_config",
+    "video_every",
 )
 
 

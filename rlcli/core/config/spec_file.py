@@ -34,6 +34,13 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
     if spec.max_failures:
         body["max_failures"] = spec.max_failures
     body["storage_path"] = spec.storage_path
+    if spec.restore:
+        body["restore"] = spec.restore
+    if spec.video_every:
+        body["video_every"] = spec.video_every
+    if spec.scheduler:
+        body["scheduler"] = spec.scheduler
+        body["scheduler_config"] = dict(spec.scheduler_config)
     return {spec.name: body}
 
 

@@ -375,6 +375,19 @@ def _replay_proportion(value: Any) -> dict[str, Any]:
     return {"circular_buffer_iterations_per_batch": max(1, round(1 + value))}
 
 
+#: ``monitor: true`` (gym's Monitor recorded training episodes): rlcli's training videos, this often.
+MONITOR_EVERY = 10
+#: The reserved key a translated ``monitor`` lands on; the experiment builder turns it into
+#: the experiment's ``video_every`` (it never reaches RLlib).
+VIDEO_EVERY_KEY = "rlcli_video_every"
+
+
+def _monitor(value: Any) -> dict[str, Any]:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'monitor' must be true or false, got {value!r}.", "Or use rlcli train --video-every N.")
+    return {VIDEO_EVERY_KEY: MONITOR_EVERY} if value else {}
+
+
 _OLD_STACK = "old-API-stack only; no effect on Ray 2.60's new stack"
 
 #: RLlib's internal spellings that users copy from its source; renamed to rlcli's public key silently.
@@ -459,8 +472,14 @@ LEGACY_KEYS: dict[str, Rule] = {
         "IMPALA on the new stack learns from each batch once; APPO replays through circular_buffer_iterations_per_batch"
     ),
     "enable_async_evaluation": Obsolete("new-stack evaluation runs in parallel via evaluation_parallel_to_training"),
-    "monitor": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
-    "record_env": Unsupported("Remove it and record videos with 'rlcli rollout --video-dir DIR'."),
+    "monitor": Convert(
+        lambda value: _monitor(value),
+        f"a video of one greedy episode at iteration 1 and every {MONITOR_EVERY} iterations in the trial's "
+        "videos/ (rlcli train --video-every N)",
+    ),
+    "record_env": Unsupported(
+        "Remove it and record videos with 'rlcli train --video-every N' or 'rollout --video-dir'."
+    ),
     "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),
 }
 

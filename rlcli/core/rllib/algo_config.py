@@ -4,6 +4,7 @@ and fitting resource requests to the Ray that will run them. Imports RLlib lazil
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 from rlcli.core import searchspace
@@ -40,6 +41,35 @@ def to_rllib_dict(spec: ExperimentSpec, keys: AlgorithmKeys, config: dict[str, A
 
 
 def fix_inconsistent_defaults(cls: Any, spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
+    """Configs the old docs teach that RLlib 2.60 rejects as written, made to mean what they
+    meant: CQL's defaults (:func:`_split_learning_rates`) and ``output: DIR``
+    (:func:`record_episodes`)."""
+    spec, notices = _split_learning_rates(cls, spec)
+    spec, recorded = record_episodes(cls, spec)
+    return spec, notices + recorded
+
+
+def record_episodes(cls: Any, spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
+    """``output: DIR`` (the old docs' way to save episode traces while training) works as taught:
+    rlcli records the episodes itself (:mod:`rlcli.core.rllib.episode_recorder`, which says why)
+    with ``batch_mode: complete_episodes``, as RLlib 2.60 requires for recording (episodes that
+    later serve as offline input for BC/MARWIL must be whole). A relative DIR is anchored at the
+    working directory (trials run elsewhere)."""
+    output = spec.config.get("output")
+    if not isinstance(output, str) or not output.strip() or "://" in output:
+        return spec, []
+    config = {**spec.config, "output": os.path.abspath(os.path.expanduser(output))}
+    notices = []
+    if config.get("batch_mode", cls.get_default_config().batch_mode) != "complete_episodes":
+        config["batch_mode"] = "complete_episodes"
+        notices.append(
+            f"{spec.name}: output={config['output']} records episodes: batch_mode=complete_episodes "
+            "(RLlib 2.60 records only whole episodes, so they can be read back as offline input)"
+        )
+    return dataclasses.replace(spec, config=config), notices
+
+
+def _split_learning_rates(cls: Any, spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
     """RLlib 2.60's CQL default config fails its own ``validate()`` (it inherits SAC's rule that
     ``lr`` be None but sets ``lr=3e-4``); a file that leaves ``lr`` unset means the defaults, so
     rlcli sets ``lr: null`` and says so."""

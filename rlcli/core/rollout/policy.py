@@ -45,6 +45,11 @@ class RolloutSpec:
     engine: str = "auto"
     #: The algorithm the user expects (``--run``), checked against the checkpoint's.
     run: str | None = None
+    #: ``--out`` in the old ``rllib rollout`` format (any name but ``*.parquet``): each step's
+    #: info too, a shelve file instead of one pickle, a ``__progress_`` file while it runs.
+    save_info: bool = False
+    use_shelve: bool = False
+    track_progress: bool = False
 
 
 def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
@@ -143,22 +148,24 @@ class RolloutResult:
 
 
 def check_new_stack(ckpt: Path) -> None:
-    """Old-API-stack or pre-2.x checkpoints: say so plainly."""
+    """Old-API-stack or pre-2.x checkpoints: say so plainly, with the Ray that wrote them."""
     import json
 
+    from rlcli.core.store.checkpoints import old_stack_problem
+
+    problem = old_stack_problem(ckpt)
+    if problem is not None:
+        raise UsageError(
+            f"{problem}: Ray 2.60 cannot load it.",
+            "rlcli rollout reads new-API-stack checkpoints (Ray >= 2.10, torch); retrain with Ray 2.60: rlcli train.",
+        )
     marker = ckpt / "rllib_checkpoint.json"
     if not marker.is_file():
-        raise UsageError(f"'{ckpt}' has no rllib_checkpoint.json: not an RLlib checkpoint, or one from Ray < 2.0.")
+        raise UsageError(f"'{ckpt}' has no rllib_checkpoint.json: not an RLlib checkpoint, or one from Ray < 2.1.")
     try:
-        meta = json.loads(marker.read_text())
-    except json.JSONDecodeError:
+        json.loads(marker.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise UsageError(f"Checkpoint '{ckpt}' is corrupted (rllib_checkpoint.json is not JSON).") from None
-    if not (ckpt / "learner_group").is_dir():
-        version = meta.get("ray_version", "unknown")
-        raise UsageError(
-            f"Checkpoint '{ckpt}' comes from RLlib's old API stack (Ray {version}).",
-            "rlcli rollout reads new-API-stack checkpoints (Ray >= 2.40); retrain with rlcli train.",
-        )
 
 
 def load_config_state(ckpt: Path) -> dict[str, Any]:

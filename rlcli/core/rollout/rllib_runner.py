@@ -25,7 +25,9 @@ import numpy as np
 
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.rllib.resolve import register_env, resolve_env
+from rlcli.core.rollout.legacy_out import LegacySaver, LegacyStep, is_parquet, saver_for
 from rlcli.core.rollout.policy import RolloutResult, RolloutSpec, episode_quotas
+from rlcli.core.rollout.recording_env import recorder_of, register_recording_env
 
 #: Vector steps per ``sample()`` call: small enough not to overshoot the quotas by much, large
 #: enough that the per-call overhead (metrics, episode chunking) stays negligible.
@@ -40,6 +42,8 @@ class EpisodeRecord:
     length: int
     agent_returns: dict[str, float] = field(default_factory=dict)
     agent_modules: dict[str, str] = field(default_factory=dict)
+    #: The env's own steps (``--out`` in the old format only), from its :class:`RecordingEnv`.
+    steps: list[LegacyStep] = field(default_factory=list)
 
 
 def episode_record(chunks: list[Any]) -> EpisodeRecord:
@@ -59,14 +63,25 @@ class EpisodeCollector:
     RLlib deep-copies the config into the EnvRunner; the collector copies as itself, so the driver
     reads what the (local) EnvRunner recorded."""
 
-    def __init__(self, num_envs: int) -> None:
+    def __init__(self, num_envs: int, saver: LegacySaver | None = None) -> None:
         self.by_env: list[list[EpisodeRecord]] = [[] for _ in range(num_envs)]
+        self.saver = saver
 
     def __deepcopy__(self, memo: dict[int, Any]) -> EpisodeCollector:
         return self
 
-    def __call__(self, *, episode: Any, env_index: int, prev_episode_chunks: Any = (), **_: Any) -> None:
-        self.by_env[env_index].append(episode_record([*prev_episode_chunks, episode]))
+    def __call__(
+        self, *, episode: Any, env_index: int, prev_episode_chunks: Any = (), env: Any = None, **_: Any
+    ) -> None:
+        record = episode_record([*prev_episode_chunks, episode])
+        if self.saver is not None:
+            recorder = recorder_of(env, env_index)
+            if recorder is None:
+                raise RlcliError(f"--out: the steps of env {env_index} were not recorded (no RecordingEnv in it).")
+            record.steps = recorder.finished
+            finished = [r for done in self.by_env for r in done]
+            self.saver.progress(len(finished) + 1, sum(r.length for r in finished) + record.length)
+        self.by_env[env_index].append(record)
 
     def met(self, quotas: np.ndarray) -> bool:
         return all(len(done) >= quota for done, quota in zip(self.by_env, quotas, strict=True))
@@ -77,14 +92,24 @@ class EpisodeCollector:
         return [r for done, quota in zip(self.by_env, limits, strict=True) for r in done[:quota]]
 
 
+def _more(spec: RolloutSpec, collector: EpisodeCollector, quotas: np.ndarray | None, steps: int) -> bool:
+    """Sample on: the step budget is not spent and some env has not met its quota."""
+    if spec.steps and steps >= spec.steps:
+        return False
+    return quotas is not None and not collector.met(quotas)
+
+
 def _sample(
     runner: Any, spec: RolloutSpec, collector: EpisodeCollector, num_envs: int
 ) -> tuple[int, np.ndarray | None]:
-    """Sample until every env met its quota (or ``--steps`` ran): the env steps taken, the quotas."""
+    """Sample until every env met its quota or ``--steps`` ran, whichever comes first (both may
+    be given): the env steps taken, the quotas."""
     quotas = episode_quotas(spec.episodes, num_envs) if spec.episodes else None
     steps, first = 0, True
-    while first or (quotas is not None and not collector.met(quotas)):
-        chunk = spec.steps if quotas is None else STEPS_PER_CALL * num_envs
+    while first or _more(spec, collector, quotas, steps):
+        chunk = STEPS_PER_CALL * num_envs if quotas is not None else (spec.steps or 0) - steps
+        if spec.steps:
+            chunk = min(chunk, spec.steps - steps)
         episodes = runner.sample(num_timesteps=chunk, explore=spec.explore, force_reset=first)
         steps += sum(len(e) for e in episodes)
         runner.get_metrics()  # drops the finished episodes RLlib keeps for its metrics
@@ -92,8 +117,10 @@ def _sample(
     return steps, quotas
 
 
-def _fill(result: RolloutResult, records: list[EpisodeRecord]) -> None:
+def _fill(result: RolloutResult, records: list[EpisodeRecord], saver: LegacySaver | None) -> None:
     result.returns = [r.env_return for r in records]
+    if saver is not None:
+        saver.add_all([r.steps for r in records])
     result.lengths = [r.length for r in records]
     if any(r.agent_returns for r in records):
         result.agent_returns = [r.agent_returns for r in records]
@@ -102,22 +129,42 @@ def _fill(result: RolloutResult, records: list[EpisodeRecord]) -> None:
 
 
 def _build_algo(
-    spec: RolloutSpec, state: dict[str, Any], env_name: str, env_config: dict[str, Any], num_envs: int
+    spec: RolloutSpec,
+    state: dict[str, Any],
+    env_name: str,
+    env_config: dict[str, Any],
+    num_envs: int,
+    saver: LegacySaver | None,
 ) -> tuple[Any, EpisodeCollector]:
     """The checkpoint's algorithm with one local EnvRunner of ``num_envs`` envs and the collector."""
     from ray.rllib.utils import force_list
 
-    register_env(resolve_env(env_name))
+    resolved = resolve_env(env_name)
+    register_env(resolved)
     config = state["class"].from_state(state).copy(copy_frozen=False)
-    config.environment(env=env_name, env_config=env_config)
+    config.environment(env=register_recording_env(resolved) if saver is not None else env_name, env_config=env_config)
     config.env_runners(num_env_runners=0, num_envs_per_env_runner=num_envs)
     config.evaluation(evaluation_num_env_runners=0, evaluation_interval=None)
     config.debugging(seed=spec.seed)
-    collector = EpisodeCollector(num_envs)
+    collector = EpisodeCollector(num_envs, saver)
     config.callbacks(on_episode_end=[*force_list(config.callbacks_on_episode_end), collector])
     algo = config.build_algo()
     algo.restore_from_path(str(spec.checkpoint.path))
     return algo, collector
+
+
+def _refuse_recording(spec: RolloutSpec, blockers: list[str]) -> None:
+    """Parquet steps, videos and rendering need the fast path; old-format ``--out`` works here."""
+    parquet = spec.out is not None and is_parquet(spec.out)
+    flags = (("--out", parquet), ("--video-dir", spec.video_dir), ("--render", spec.render))
+    unsupported = [flag for flag, on in flags if on]
+    if unsupported:
+        raise UsageError(
+            f"{', '.join(unsupported)}: only the fast path records Parquet steps, videos and frames, and this "
+            f"rollout runs on RLlib's EnvRunner ({'; '.join(blockers)}).",
+            "Drop the flag (--out FILE.pkl, the old rllib rollout format, works here), or roll out a checkpoint "
+            "the fast path can run (--engine auto).",
+        )
 
 
 def run_with_env_runner(
@@ -125,32 +172,31 @@ def run_with_env_runner(
 ) -> RolloutResult:
     import ray
 
-    unsupported = [
-        flag for flag, on in (("--out", spec.out), ("--video-dir", spec.video_dir), ("--render", spec.render)) if on
-    ]
-    if unsupported:
-        raise UsageError(
-            f"{', '.join(unsupported)}: only the fast path records steps and frames, and this rollout runs on "
-            f"RLlib's EnvRunner ({'; '.join(blockers)}).",
-            "Drop the flag, or roll out a checkpoint the fast path can run (--engine auto).",
-        )
+    _refuse_recording(spec, blockers)
     seed = spec.seed if spec.seed is not None else secrets.randbelow(2**31)
     spec = replace(spec, seed=seed)
     num_envs = min(spec.num_envs, spec.episodes) if spec.episodes else spec.num_envs
+    saver = saver_for(spec) if spec.out is not None else None
     ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     try:
-        algo, collector = _build_algo(spec, state, env_name, env_config, num_envs)
+        if saver is not None:
+            saver.start()
+        algo, collector = _build_algo(spec, state, env_name, env_config, num_envs, saver)
         path = "RLlib EnvRunner (" + "; ".join(blockers) + ")"
         result = RolloutResult(str(spec.checkpoint.path), env_name, spec.explore, num_envs, path, seed=seed)
         start = time.perf_counter()
         result.env_steps, quotas = _sample(algo.env_runner, spec, collector, num_envs)
         result.seconds = time.perf_counter() - start
-        _fill(result, collector.counted(quotas))
+        _fill(result, collector.counted(quotas), saver)
         algo.stop()
-        return result
     except RlcliError:
         raise
     except Exception as exc:
         raise RlcliError(f"Rollout through RLlib's EnvRunner failed: {type(exc).__name__}: {exc}") from exc
     finally:
+        if saver is not None:
+            saver.close()
         ray.shutdown()
+    if saver is not None:
+        result.out = str(saver.write())
+    return result

@@ -14,6 +14,7 @@ import numpy as np
 
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.rllib.resolve import env_creator, resolve_env
+from rlcli.core.rollout.legacy_out import PICKLE_SUFFIXES, LegacySaver, LegacyStep, is_parquet, saver_for
 from rlcli.core.rollout.policy import (
     Policy,
     RolloutResult,
@@ -64,38 +65,62 @@ def _resets_next_step(env: Any) -> bool:
 
 @dataclass
 class Recorder:
-    """Every step of every counted episode, as rows of RLlib's offline schema."""
+    """Every step of every counted episode: rows of RLlib's offline schema (``.parquet``), or
+    the old tool's episodes (``saver``, any other ``--out``)."""
 
+    saver: LegacySaver | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    episode_ids: dict[int, str] = field(default_factory=dict)
-    counter: int = 0
+    pending: dict[int, list[LegacyStep]] = field(default_factory=dict)
+    kept: int = 0
 
-    def step(self, i: int, obs: Any, action: Any, reward: float, next_obs: Any, term: bool, trunc: bool) -> None:
-        if i not in self.episode_ids:
-            self.episode_ids[i] = f"rlcli-{self.counter}"
-            self.counter += 1
-        steps = self.pending.setdefault(i, [])
-        steps.append(
-            {
-                "eps_id": self.episode_ids[i],
-                "agent_id": None,
-                "module_id": None,
-                "obs": np.asarray(obs).tolist(),
-                "actions": np.asarray(action).tolist(),
-                "rewards": float(reward),
-                "new_obs": np.asarray(next_obs).tolist(),
-                "terminateds": bool(term),
-                "truncateds": bool(trunc),
-                "t": len(steps),
-            }
-        )
+    def step(self, i: int, step: LegacyStep) -> None:
+        self.pending.setdefault(i, []).append(step)
 
-    def end_episode(self, i: int, keep: bool) -> None:
+    def end_episode(self, i: int, keep: bool, env_steps: int) -> None:
         steps = self.pending.pop(i, [])
-        self.episode_ids.pop(i, None)
-        if keep:
-            self.rows.extend(steps)
+        if not keep:
+            return
+        if self.saver is not None:
+            self.saver.add_episode(steps, env_steps)
+        else:
+            self.rows.extend(_offline_row(f"rlcli-{self.kept}", t, s) for t, s in enumerate(steps))
+        self.kept += 1
+
+
+def _offline_row(eps_id: str, t: int, step: LegacyStep) -> dict[str, Any]:
+    return {
+        "eps_id": eps_id,
+        "agent_id": None,
+        "module_id": None,
+        "obs": np.asarray(step.obs).tolist(),
+        "actions": np.asarray(step.action).tolist(),
+        "rewards": float(step.reward),
+        "new_obs": np.asarray(step.next_obs).tolist(),
+        "terminateds": bool(step.terminated),
+        "truncateds": bool(step.truncated),
+        "t": t,
+    }
+
+
+def env_info(infos: dict[str, Any], i: int) -> dict[str, Any]:
+    """Sub-env ``i``'s info dict from a gymnasium vector info (arrays with ``_key`` masks)."""
+    out: dict[str, Any] = {}
+    for key, value in infos.items():
+        mask = infos.get("_" + key)
+        if key.startswith("_") or key in ("final_obs", "final_info") or (mask is not None and not mask[i]):
+            continue
+        item = env_info(value, i) if isinstance(value, dict) else value[i]
+        out[key] = item.item() if isinstance(item, np.generic) else item
+    return out
+
+
+def _step_info(infos: dict[str, Any], i: int, ended: bool) -> dict[str, Any]:
+    """The info of sub-env ``i``'s step: its ``final_info`` where the vector env reset it already."""
+    final = infos.get("final_info")
+    mask = infos.get("_final_info")
+    if ended and isinstance(final, dict) and (mask is None or mask[i]):
+        return env_info(final, i)
+    return env_info(infos, i)
 
 
 @dataclass
@@ -115,15 +140,17 @@ def _finish_episodes(state: LoopState, ended: np.ndarray, recorder: Recorder | N
             state.result.lengths.append(int(state.lengths[i]))
             state.finished[i] += 1
         if recorder is not None:
-            recorder.end_episode(int(i), keep=counted)
+            recorder.end_episode(int(i), keep=counted, env_steps=state.result.env_steps)
         state.returns[i] = 0.0
         state.lengths[i] = 0
 
 
 def _done(state: LoopState, spec: RolloutSpec) -> bool:
-    if state.quotas is not None:
-        return bool(np.all(state.finished >= state.quotas))
-    return state.result.env_steps >= (spec.steps or 0)
+    """Every env met its episode quota, or ``--steps`` ran: whichever comes first (both may be
+    given, as the old ``keep_going`` allowed)."""
+    if spec.steps and state.result.env_steps >= spec.steps:
+        return True
+    return state.quotas is not None and bool(np.all(state.finished >= state.quotas))
 
 
 def run_loop(env: Any, policy: Any, spec: RolloutSpec, result: RolloutResult, recorder: Recorder | None) -> None:
@@ -144,14 +171,27 @@ def run_loop(env: Any, policy: Any, spec: RolloutSpec, result: RolloutResult, re
         result.env_steps += int(live.sum())
         ended = np.logical_or(terms, truncs) & live
         if recorder is not None:
-            final = infos.get("final_obs") if ended.any() and not next_step_reset else None
-            for i in np.flatnonzero(live):
-                last = final[i] if final is not None and ended[i] else next_obs[i]
-                recorder.step(int(i), obs[i], actions[i], rewards[i], last, terms[i], truncs[i])
+            _record(recorder, (obs, actions, next_obs, rewards, terms, truncs, infos), live, ended, next_step_reset)
         _finish_episodes(state, ended, recorder)
         resetting = ended if next_step_reset else resetting
         obs = next_obs
     result.seconds = time.perf_counter() - start
+
+
+def _record(recorder: Recorder, batch: tuple[Any, ...], live: np.ndarray, ended: np.ndarray, next_reset: bool) -> None:
+    """One vector step into the recorder: each live env's step, with its real last observation
+    (``final_obs``) where the vector env already reset it."""
+    obs, actions, next_obs, rewards, terms, truncs, infos = batch
+    final = infos.get("final_obs") if ended.any() and not next_reset else None
+    with_info = recorder.saver is not None and recorder.saver.save_info
+    for i in np.flatnonzero(live):
+        last = final[i] if final is not None and ended[i] else next_obs[i]
+        info = _step_info(infos, int(i), bool(ended[i])) if with_info else None
+        action = actions[i].copy() if isinstance(actions[i], np.ndarray) else actions[i]
+        step = LegacyStep(
+            np.array(obs[i]), action, np.array(last), float(rewards[i]), bool(terms[i]), bool(truncs[i]), info
+        )
+        recorder.step(int(i), step)
 
 
 def _choose_engine(spec: RolloutSpec, state: dict[str, Any], env_name: str) -> tuple[Any, list[str]]:
@@ -174,13 +214,17 @@ def _run_fast(spec: RolloutSpec, policy: Policy, env_name: str, env_config: dict
     result = RolloutResult(
         str(spec.checkpoint.path), env_name, spec.explore, num_envs, "RLModule fast path", seed=spec.seed
     )
-    recorder = Recorder() if spec.out else None
+    recorder = None
+    if spec.out is not None:
+        recorder = Recorder(saver=None if is_parquet(spec.out) else saver_for(spec))
     if spec.seed is not None:
         import torch
 
         torch.manual_seed(spec.seed)  # --explore samples its actions from torch's generator
     env = None
     try:
+        if recorder is not None and recorder.saver is not None:
+            recorder.saver.start()
         env = make_vector_env(env_name, env_config, num_envs)
         raise_if_spaces_differ(policy.module, env, env_name)
         run_loop(env, policy, spec, result, recorder)
@@ -191,19 +235,25 @@ def _run_fast(spec: RolloutSpec, policy: Policy, env_name: str, env_config: dict
     finally:
         if env is not None:
             env.close()
+        if recorder is not None and recorder.saver is not None:
+            recorder.saver.close()
     if recorder is not None and spec.out is not None:
-        from rlcli.core.rollout.writers import write_offline_parquet
-
-        result.out = str(write_offline_parquet(recorder.rows, spec.out))
+        result.out = str(_write_recorded(recorder, spec.out))
     return result
 
 
-def run_rollout(spec: RolloutSpec) -> RolloutResult:
-    """Load the checkpoint's policy and roll it out; RLlib's EnvRunner handles what the fast
-    path cannot reproduce."""
+def _write_recorded(recorder: Recorder, out: Path) -> Path:
+    if recorder.saver is not None:
+        return recorder.saver.write()
+    from rlcli.core.rollout.writers import write_offline_parquet
+
+    return write_offline_parquet(recorder.rows, out)
+
+
+def run_rollout(spec: RolloutSpec, state: dict[str, Any]) -> RolloutResult:
+    """Roll out the checkpoint's policy (``state``: its config state); RLlib's EnvRunner handles
+    what the fast path cannot reproduce."""
     ckpt = spec.checkpoint.path
-    check_new_stack(ckpt)
-    state = load_config_state(ckpt)
     check_algorithm(spec.run, state)
     env_name = spec.env or state.get("env")
     if not isinstance(env_name, str):
@@ -226,26 +276,71 @@ def run_rollout(spec: RolloutSpec) -> RolloutResult:
     return result
 
 
+#: Option defaults where the command passes None for "not given" (``--config`` may set them).
+DEFAULTS: dict[str, Any] = {"explore": False, "num_envs": 8, "render": False}
+
+
+def check_options(options: dict[str, Any]) -> None:
+    """What the options alone make impossible, before any checkpoint is read."""
+    out = options.get("out")
+    for flag in ("save_info", "use_shelve", "track_progress"):
+        if options.get(flag) and not out:
+            name = "--" + flag.replace("_", "-")
+            raise UsageError(f"{name} needs --out FILE (the file it shapes).", f"Add --out FILE.pkl or drop {name}.")
+    if out and is_parquet(out) and any(options.get(f) for f in ("save_info", "use_shelve", "track_progress")):
+        raise UsageError(
+            f"--out '{out}': --save-info/--use-shelve/--track-progress shape the old rllib rollout pickle.",
+            "Name the file *.pkl, or drop those flags for Parquet.",
+        )
+
+
+def apply_config(options: dict[str, Any], state: dict[str, Any], notice: Callable[[str], None]) -> dict[str, Any]:
+    """``--config`` read into ``options`` (flags given win) and the checkpoint's config ``state``;
+    the checkpoint's state, with ``--config``'s overrides of it."""
+    from rlcli.core.rllib.config_keys import keys_for
+    from rlcli.core.rollout.rollout_config import inert_notice, merge_env_config, read_rollout_config
+
+    config = options.pop("config", None) or {}
+    accepted = keys_for(state["class"]).accepted if config else frozenset()
+    settings = read_rollout_config(config, lambda key: key in accepted)
+    message = inert_notice(settings)
+    if message:
+        notice(message)
+    from_config = settings.options.pop("env_config", None)
+    if from_config is not None:
+        options["env_config"] = merge_env_config(state.get("env_config"), from_config, options.get("env_config"))
+    for key, value in settings.options.items():
+        if options.get(key) is None:
+            options[key] = value
+    for key, default in DEFAULTS.items():
+        if options.get(key) is None:
+            options[key] = default
+    return {**state, **settings.state}
+
+
 def rollout_checkpoint(
     path: str | Path, selection: Selection, notice: Callable[[str], None], **options: Any
 ) -> RolloutResult:
     """Find the checkpoint ``path`` means (``selection``), say which and why, and roll it out with
-    ``options`` (:class:`RolloutSpec` fields; episodes default to 10 unless ``steps`` is given)."""
+    ``options`` (:class:`RolloutSpec` fields, plus ``config``, the ``--config`` mapping). Episodes
+    default to 10 unless ``steps`` is given; with both, the rollout stops at whichever comes first."""
     from rlcli.core.quiet import quiet_ray
     from rlcli.core.spec import RayOptions
     from rlcli.core.store.checkpoints import locate
 
-    if options.get("episodes") and options.get("steps"):
-        raise UsageError("--episodes and --steps exclude each other.", "Pass one of them.")
-    out = options.get("out")
-    if out and Path(out).suffix.lower() != ".parquet":
-        raise UsageError(f"--out '{out}': rollouts are written as Parquet.", "Name the file *.parquet.")
+    check_options(options)
     ref = locate(path, selection)
     detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
     notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
+    out = options.get("out")
+    if out and not is_parquet(out) and Path(out).suffix.lower() not in PICKLE_SUFFIXES:
+        notice(f"--out '{out}': written as the old rllib rollout pickle (name it *.parquet for RLlib's offline format)")
     quiet_ray(RayOptions())
+    check_new_stack(ref.path)
+    state = load_config_state(ref.path)
+    state = apply_config(options, state, notice)
     for key in ("out", "video_dir"):
         if options.get(key):
             options[key] = Path(options[key])
-    options["episodes"] = None if options.get("steps") else (options.get("episodes") or 10)
-    return run_rollout(RolloutSpec(checkpoint=ref, **options))
+    options["episodes"] = options.get("episodes") or (None if options.get("steps") else 10)
+    return run_rollout(RolloutSpec(checkpoint=ref, **options), state)

@@ -36,7 +36,51 @@ class CheckpointRef:
 
 
 def is_checkpoint(path: Path) -> bool:
-    return (path / CHECKPOINT_MARKER).is_file() or (path / "learner_group").is_dir()
+    return (path / CHECKPOINT_MARKER).is_file() or (path / "learner_group").is_dir() or is_pre_marker_checkpoint(path)
+
+
+def is_pre_marker_checkpoint(path: Path) -> bool:
+    """A checkpoint of Ray 1.x/2.0, before ``rllib_checkpoint.json``: a ``checkpoint-N`` file
+    (with its ``.tune_metadata``) or Tune's ``.is_checkpoint`` marker."""
+    if not path.is_dir():
+        return False
+    if (path / ".is_checkpoint").is_file():
+        return True
+    return any(p.name.startswith("checkpoint-") and p.is_file() for p in path.iterdir())
+
+
+def old_stack_problem(ckpt: Path) -> str | None:
+    """Why Ray 2.60 cannot load the checkpoint ``ckpt`` (None: a new-API-stack one), naming the
+    Ray that wrote it: ``rllib_checkpoint.json``'s ``ray_version`` where there is one. New-stack
+    checkpoints (Ray >= 2.10) hold ``learner_group/``; old-stack ones ``policies/`` or, before
+    Ray 2.1, a ``checkpoint-N`` file and its ``.tune_metadata``."""
+    marker = ckpt / CHECKPOINT_MARKER
+    if not marker.is_file():
+        if is_pre_marker_checkpoint(ckpt):
+            files = sorted(p.name for p in ckpt.iterdir() if p.name.startswith("checkpoint-") and "." not in p.name)
+            what = f"{files[0]} file" if files else "checkpoint"
+            return f"Checkpoint '{ckpt}' is a Ray 1.x/2.0-era {what} (RLlib's old API stack)"
+        return None
+    if (ckpt / "learner_group").is_dir():
+        return None
+    try:
+        meta = json.loads(marker.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+        return None  # the loader says it is corrupted
+    version = meta.get("ray_version") if isinstance(meta, dict) else None
+    era = f"Ray {version}" if version else f"an old Ray, checkpoint format {meta.get('checkpoint_version', '?')}"
+    return f"Checkpoint '{ckpt}' comes from RLlib's old API stack ({era})"
+
+
+def containing_checkpoint(path: Path) -> Path | None:
+    """The checkpoint dir a file lies in (``.../checkpoint_000001/algorithm_state.pkl``, as old
+    docs pass it, or a file deeper inside), or None."""
+    for parent in path.parents:
+        if is_checkpoint(parent):
+            return parent
+        if is_trial_dir(parent):
+            return None
+    return None
 
 
 def is_trial_dir(path: Path) -> bool:
@@ -175,7 +219,13 @@ def locate(path: str | os.PathLike[str], sel: Selection | None = None) -> Checkp
     if not root.exists():
         raise UsageError(f"'{path}' does not exist.", "Pass a checkpoint, trial or experiment directory.")
     if not root.is_dir():
-        raise UsageError(f"'{path}' is a file, not a directory.", "Pass a checkpoint, trial or experiment directory.")
+        holder = containing_checkpoint(root)
+        if holder is None:
+            raise UsageError(
+                f"'{path}' is a file, not in a checkpoint directory.",
+                "Pass a checkpoint, trial or experiment directory.",
+            )
+        root = holder
     if is_checkpoint(root):
         trial = root.parent if is_trial_dir(root.parent) else None
         iteration = checkpoint_iterations(trial).get(root.name) if trial else None

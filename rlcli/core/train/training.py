@@ -30,9 +30,11 @@ from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_default
 from rlcli.core.rllib.config_keys import keys_for_algorithm
 from rlcli.core.rllib.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
 from rlcli.core.rllib.rolling_return import with_rolling_return
+from rlcli.core.rllib.trial_callbacks import MODULE_COMPONENT, restore_mismatch, with_trial_callbacks
 from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainRequest
 from rlcli.core.store.experiment_dir import find_latest_experiment, has_experiment_state, unfinished_trials
 from rlcli.core.store.experiment_lock import claimed
+from rlcli.core.train.cluster import emulated_cluster_line, shutdown_cluster, start_cluster
 from rlcli.core.train.summary import best_checkpoint, summarize_grid
 
 
@@ -48,9 +50,25 @@ class PreparedExperiment:
     notices: tuple[str, ...]
 
 
+def check_dashboard(options: RayOptions) -> None:
+    """``--ray-ui`` needs Ray's dashboard packages, which ``ray[rllib,tune]`` does not install;
+    without them ``ray.init`` fails with a bare ``Exception`` after starting its processes."""
+    if not options.dashboard or options.joins_cluster:
+        return
+    import ray._private.utils
+
+    problem = ray._private.utils.get_dashboard_dependency_error()
+    if problem:
+        raise UsageError(
+            f"--ray-ui: Ray's dashboard packages are missing ({problem}).",
+            "pip install 'rlcli[dashboard]' (ray[default]), or drop --ray-ui.",
+        )
+
+
 def planned_resources(options: RayOptions) -> tuple[float, float]:
     """CPUs and GPUs the local Ray instance will have (flags, else what this machine has)."""
-    cpus = options.num_cpus if options.num_cpus is not None else (os.cpu_count() or 1)
+    check_dashboard(options)
+    cpus = options.total_cpus if options.total_cpus is not None else (os.cpu_count() or 1)
     usable = _torch_gpus()
     if options.num_gpus is not None:
         if options.num_gpus > usable:
@@ -92,7 +110,15 @@ def prepare(
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
     if not envs and not offline.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
+    spec, checked = check_trial_extras(spec)
+    notices += checked
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+    mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
+    if mismatch:
+        raise UsageError(
+            f"--restore: the weights of {spec.restore} do not fit: {mismatch}.",
+            "Train with the checkpoint's model config (see its trial's params.json / rlcli-spec.yaml).",
+        )
     num_trials = searchspace.count_trials(fitted.spec.config, fitted.spec.num_samples) * max(1, len(envs))
     if num_trials > MAX_TRIALS:
         raise UsageError(
@@ -108,6 +134,36 @@ def prepare(
         num_trials=num_trials,
         notices=(*notices, *fitted.notices),
     )
+
+
+def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
+    """``--restore`` names a checkpoint Ray 2.60 can load (a trial or experiment dir means its
+    best checkpoint, as for ``rollout``), ``--video-every`` can write videos, ``--scheduler``
+    builds; all before Ray starts."""
+    from rlcli.core.store.checkpoints import locate, old_stack_problem
+    from rlcli.core.train.sweeps import make_scheduler
+
+    notices: list[str] = []
+    if spec.restore:
+        found = locate(spec.restore).path
+        problem = old_stack_problem(found)
+        if problem:
+            raise UsageError(f"--restore: {problem}; Ray 2.60 cannot load it.", "Retrain it with rlcli train.")
+        if not (found / MODULE_COMPONENT).is_dir():
+            raise UsageError(
+                f"--restore: '{found}' holds no RLModule ({MODULE_COMPONENT}).", "Pass an Algorithm checkpoint."
+            )
+        spec = dataclasses.replace(spec, restore=str(found))
+        notices.append(f"{spec.name}: every trial starts from the RLModule weights of {found}")
+    if spec.video_every:
+        try:
+            import imageio.v2  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "--video-every (monitor: true) needs the video extra.", "pip install 'rlcli[video]'"
+            ) from None
+    notices += make_scheduler(spec)[1]
+    return spec, notices
 
 
 def prepare_all(
@@ -215,7 +271,7 @@ def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
 def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment], notice: Any) -> RayOptions:
     """Give a local Ray enough logical CPUs for Ray Data when an experiment reads offline data
     (logical CPUs only: the processes share the real cores)."""
-    if options.num_cpus is not None or options.joins_cluster:
+    if options.num_cpus is not None or options.joins_cluster or options.num_nodes:
         return options
     needed = [offline.cpus_needed(p.spec, p.request.get("CPU", 1)) for p in prepared if offline.is_offline(p.spec)]
     cpus = os.cpu_count() or 1
@@ -253,19 +309,28 @@ def init_ray(options: RayOptions) -> tuple[float, float]:
     import ray
 
     kwargs: dict[str, Any] = {
-        "include_dashboard": False,
         "log_to_driver": options.verbose,
         "logging_level": logging.INFO if options.verbose else logging.ERROR,
     }
+    check_dashboard(options)
     if options.joins_cluster:
         check_reachable(options.address or "")
     try:
         if options.joins_cluster:
             ray.init(address=options.address, **kwargs)
+        elif options.num_nodes:
+            ray.init(address=start_cluster(options), **kwargs)
         else:
             cpus = options.num_cpus if options.num_cpus is not None else os.cpu_count()
             timings.mark("ray_init_called")
-            ray.init(address="local", num_cpus=cpus, num_gpus=options.num_gpus, **kwargs)
+            ray.init(
+                address="local",
+                num_cpus=cpus,
+                num_gpus=options.num_gpus,
+                object_store_memory=options.object_store_memory,
+                include_dashboard=options.dashboard,
+                **kwargs,
+            )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = options.address or "local"
         raise RlcliError(
@@ -308,13 +373,23 @@ class SignalGuard:
                 signal.signal(number, old)
 
 
+def param_space(prepared: PreparedExperiment) -> dict[str, Any]:
+    """The trial config Tune samples from (search markers as Tune's objects), with the hooks rlcli
+    adds inside the trial; the same for Tune and ``--local-mode``."""
+    spec = prepared.spec
+    keys = keys_for_algorithm(prepared.algorithm_cls)
+    config = with_trial_callbacks(with_rolling_return(to_rllib_dict(spec, keys)), spec.restore, spec.video_every)
+    space: dict[str, Any] = searchspace.to_tune(config)
+    return space
+
+
 def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
     from ray import tune
 
+    from rlcli.core.train.sweeps import make_scheduler
     from rlcli.core.train.tune_callbacks import StopGuard
 
     spec = prepared.spec
-    keys = keys_for_algorithm(prepared.algorithm_cls)
     if resume:
         return tune.Tuner.restore(
             str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True
@@ -322,8 +397,8 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     ck = spec.checkpoint
     return tune.Tuner(
         prepared.algorithm_cls,
-        param_space=searchspace.to_tune(with_rolling_return(to_rllib_dict(spec, keys))),
-        tune_config=tune.TuneConfig(num_samples=spec.num_samples),
+        param_space=param_space(prepared),
+        tune_config=tune.TuneConfig(num_samples=spec.num_samples, scheduler=make_scheduler(spec)[0]),
         run_config=tune.RunConfig(
             name=spec.name,
             storage_path=spec.storage_path,
@@ -336,6 +411,9 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
                 checkpoint_at_end=ck.at_end,
             ),
             failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+            # Training videos are written in the trial's working dir; Tune copies such files
+            # into the trial dir only when asked to.
+            sync_config=tune.SyncConfig(sync_artifacts=bool(spec.video_every)),
             callbacks=callbacks,
             verbose=0,
         ),
@@ -354,7 +432,9 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
         register_env(env)
     if resume:
         if not tune.Tuner.can_restore(str(spec.path)):
-            raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
+            from rlcli.core.train.local_trial import resume_hint
+
+            raise UsageError(f"Nothing to resume at '{spec.path}'.", resume_hint(spec.path))
         if not unfinished_trials(spec.path):
             grid = tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls).get_results()
             return ExperimentResult(
@@ -379,16 +459,23 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
         grid = tuner.fit()
     timings.mark("fit_returned", last=True)
     tune_callbacks.set_sink(None)
-    if tune_callbacks.stop_problems:
-        from rlcli.core.errors import ConfigError
-
-        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
+    raise_stop_problems(spec)
     return ExperimentResult(
         spec,
         summarize_grid(grid, spec),
         interrupted=guard.received is not None,
         best_checkpoint=best_checkpoint(spec.path, spec),
     )
+
+
+def raise_stop_problems(spec: ExperimentSpec) -> None:
+    """The first problem :class:`StopGuard` found during training, as the run's error."""
+    from rlcli.core.train import tune_callbacks
+
+    if tune_callbacks.stop_problems:
+        from rlcli.core.errors import ConfigError
+
+        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
 
 
 def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) -> list[ExperimentResult]:
@@ -413,6 +500,7 @@ def shutdown_ray() -> None:
         timings.mark("shutdown_called")
         ray.shutdown()
         timings.mark("ray_stopped")
+    shutdown_cluster()
 
 
 class SilentProgress:
@@ -433,13 +521,29 @@ def plan(request: TrainRequest) -> list[PreparedExperiment]:
     """Every experiment resolved and validated for the Ray it would run on; starts no Ray."""
     from rlcli.core.quiet import quiet_ray
 
+    notices: tuple[str, ...] = ()
+    if request.local_mode:  # one trial, its env runners and learner local: checked and shown as it will run
+        from rlcli.core.train.local_mode import check_request, local_spec
+
+        spec, notices = local_spec(check_request(request))
+        request = dataclasses.replace(request, experiments=(spec,))
     if request.ray.joins_cluster:
         raise UsageError(
             "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
         )
     quiet_ray(request.ray)
     cpus, gpus = planned_resources(request.ray)
-    return [prepare(spec, cpus, gpus, request.ray.verbose) for spec in request.experiments]
+    prepared = [prepare(spec, cpus, gpus, request.ray.verbose) for spec in request.experiments]
+    return [dataclasses.replace(p, notices=(*notices, *p.notices)) for p in prepared]
+
+
+def show_rllib_logs(request: TrainRequest) -> TrainRequest:
+    """``log_level: INFO`` or ``DEBUG`` in a config (the old docs' way to see RLlib's logs) means
+    the logs of the trial processes reach the terminal, as ``-v`` does; rlcli hides them otherwise."""
+    levels = {str(spec.config.get("log_level", "")).upper() for spec in request.experiments}
+    if request.ray.verbose or not levels & {"INFO", "DEBUG"}:
+        return request
+    return dataclasses.replace(request, ray=dataclasses.replace(request.ray, verbose=True))
 
 
 def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[ExperimentResult]:
@@ -448,6 +552,7 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
     Ray shut down."""
     from rlcli.core.quiet import quiet_ray
 
+    request = show_rllib_logs(request)
     quiet_ray(request.ray)
     timings.mark("train_started")
     if request.local_mode:
@@ -461,6 +566,8 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
         check_storage(spec.storage_path)
     try:
         prepared = _start_ray_and_prepare(specs, request.ray, notice)
+        if request.ray.num_nodes:
+            notice(emulated_cluster_line())
         for item in prepared:
             for message in item.notices:
                 notice(message)
