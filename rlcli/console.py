@@ -117,8 +117,9 @@ class Console:
         """The old ``rllib rollout`` line per episode on stdout, which scripts parse:
         ``Episode #N: reward: R``, N from 0 in the order of ``returns``, R as Python prints a
         float (the sum over agents for multi-agent envs). Not with ``-q`` or ``--json``."""
-        if not self.quiet and result.returns:
-            self.data("\n".join(f"Episode #{i}: reward: {float(r)}" for i, r in enumerate(result.returns)))
+        returns = [*result.returns, *result.unfinished_returns]  # the old tool also printed the cut-short one
+        if not self.quiet and returns:
+            self.data("\n".join(f"Episode #{i}: reward: {float(r)}" for i, r in enumerate(returns)))
 
     def rollout_summary(self, result: RolloutResult) -> None:
         """Episodes, mean ± std, min/max return, mean length, throughput; per-agent and
@@ -132,6 +133,10 @@ class Console:
             ("inference", s["path"]),
             ("episodes", str(s["episodes"])),
         ]
+        if s["unfinished_returns"]:
+            rows.append(
+                ("unfinished", f"{len(s['unfinished_returns'])} episode(s) cut by --steps (not in the statistics)")
+            )
         if s["episodes"]:
             rows += [
                 ("return", _return_cell(s["return_mean"], s["return_std"], s["return_min"], s["return_max"])),
@@ -209,7 +214,7 @@ class TrainProgress:
 
     def interrupting(self, signum: int) -> None:
         self.console.err.print(
-            "\n[yellow]Stopping: saving Tune's state (press Ctrl-C again to force quit)…[/]", highlight=False
+            "\n[yellow]Stopping: saving the experiment's state (press Ctrl-C again to force quit)…[/]", highlight=False
         )
 
     def experiment_finished(self, result: ExperimentResult) -> None:

@@ -116,8 +116,11 @@ def rollout(path: str, **options: Any) -> int:
     for key, flag in (("env_config", "--env-config"), ("config", "--config")):
         if options[key]:
             options[key] = load_mapping(options[key], flag)
-    if current().legacy_defaults and not options["episodes"] and not options["steps"]:
-        options["steps"] = LEGACY_STEPS
+    if current().legacy_defaults:  # the old tool stepped one env, 10,000 steps unless told otherwise
+        if not options["episodes"] and not options["steps"]:
+            options["steps"] = LEGACY_STEPS
+        if options["num_envs"] is None:
+            options["num_envs"] = 1
     console = Console(quiet=quiet or as_json)
     with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
         result = api.rollout(path, notice=console.notice, **selection, **options)

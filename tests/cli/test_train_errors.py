@@ -80,6 +80,7 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
         ((*BASE, "--restore", "/nonexistent/ckpt"), ("does not exist",)),
         ((*BASE, "--video-every", "0"), ("--video-every",)),
         (("train", "file"), ("train file FILE",)),
+        ((*BASE, "--local-mode", "--scheduler", "asha"), ("--local-mode runs one", "Drop --scheduler")),
     ],
 )
 def test_bad_input_caught_by_validation(capsys, args, needles):

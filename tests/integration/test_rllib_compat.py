@@ -8,6 +8,7 @@ of two emulated nodes (``--ray-num-nodes 2``). A second, tiny run checks ``--res
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -174,3 +175,33 @@ def test_rllib_help_is_the_same_tool(tmp_path):
     old, new = shell("rllib --help", env, tmp_path), shell("rlcli --help", env, tmp_path)
     assert old.returncode == new.returncode == 0
     assert old.stdout.replace("Usage: rllib", "Usage: rlcli") == new.stdout
+
+
+def _episode_lines(stdout: str) -> list[float]:
+    return [float(line.split("reward:")[1]) for line in stdout.splitlines() if line.startswith("Episode #")]
+
+
+def test_evaluate_steps_out_pkl_as_the_old_tool_wrote_it(old_run):
+    """``--steps 10`` steps one env exactly 10 times, and the episode the limit cut short is
+    printed and saved as it stood, as the old tool did."""
+    work, _, env = old_run
+    (trial,) = trial_dirs(work / "results" / "default")
+    ckpt = trial / "checkpoint_000001" / "algorithm_state.pkl"  # the file the old docs passed
+    proc = shell(f"rllib evaluate {ckpt} --run PPO --env CartPole-v1 --steps 10 --out x.pkl", env, work)
+    assert proc.returncode == 0, proc.stderr
+    episodes = pickle.loads((work / "x.pkl").read_bytes())
+    assert sum(len(e) for e in episodes) == 10
+    assert all(len(step) == 6 for e in episodes for step in e)  # obs, action, next_obs, reward, terminated, truncated
+    assert _episode_lines(proc.stdout) == [sum(step[3] for step in e) for e in episodes]
+    assert episodes[-1][-1][4:] == [False, False]  # the limit, not the env, ended the last one
+
+
+def test_rollout_episodes_out_pkl(old_run):
+    work, _, env = old_run
+    (trial,) = trial_dirs(work / "results" / "default")
+    proc = shell(f"rllib rollout {trial / 'checkpoint_000001'} --episodes 1 --no-render --out y.pkl", env, work)
+    assert proc.returncode == 0, proc.stderr
+    (episode,) = pickle.loads((work / "y.pkl").read_bytes())
+    assert _episode_lines(proc.stdout) == [sum(step[3] for step in episode)]
+    assert episode[-1][4] or episode[-1][5]  # a whole episode: it ends terminated or truncated
+    assert all(a[2].tolist() == b[0].tolist() for a, b in itertools.pairwise(episode))

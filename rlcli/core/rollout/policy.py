@@ -97,6 +97,9 @@ class RolloutResult:
     seed: int | None = None
     agent_returns: list[dict[str, float]] = field(default_factory=list)
     agent_modules: dict[str, str] = field(default_factory=dict)
+    #: Returns of the episodes the ``--steps`` limit cut short (one per env that was mid-episode):
+    #: printed and saved as the old tool did, never in the statistics.
+    unfinished_returns: list[float] = field(default_factory=list)
 
     def per_agent(self) -> dict[str, dict[str, Any]]:
         """Return statistics of each agent over the episodes it took part in."""
@@ -142,6 +145,7 @@ class RolloutResult:
             "agents": self.per_agent(),
             "policies": self.per_module(),
             "agent_returns": self.agent_returns,
+            "unfinished_returns": self.unfinished_returns,
             "out": self.out,
             "videos": self.videos,
         }

@@ -176,6 +176,20 @@ def run_loop(env: Any, policy: Any, spec: RolloutSpec, result: RolloutResult, re
         resetting = ended if next_step_reset else resetting
         obs = next_obs
     result.seconds = time.perf_counter() - start
+    if not (quotas is not None and bool(np.all(state.finished >= quotas))):  # the --steps limit ended it
+        _keep_unfinished(state, recorder)
+
+
+def _keep_unfinished(state: LoopState, recorder: Recorder | None) -> None:
+    """At a ``--steps`` limit, the episodes still running (in envs still short of their quota):
+    the old tool printed and saved the last one as it stood, so their returns are kept apart
+    (never in the statistics) and the old pickle gets their steps (the last step says neither
+    terminated nor truncated)."""
+    wanted = np.ones_like(state.finished, dtype=bool) if state.quotas is None else state.finished < state.quotas
+    for i in np.flatnonzero(wanted & (state.lengths > 0)):
+        state.result.unfinished_returns.append(float(state.returns[i]))
+        if recorder is not None:
+            recorder.end_episode(int(i), keep=recorder.saver is not None, env_steps=state.result.env_steps)
 
 
 def _record(recorder: Recorder, batch: tuple[Any, ...], live: np.ndarray, ended: np.ndarray, next_reset: bool) -> None:
