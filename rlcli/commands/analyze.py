@@ -207,6 +207,12 @@ def plot(experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, gr
     help="A row per experiment, or per config (its seeds pooled).",
 )
 @click.option("--threshold", type=float, help="Also report when trials first reached this metric value.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    metavar="X",
+    help="Measure 'final' where each trial stood at this x (env steps by default) instead of at its end.",
+)
 @_x_option
 @_smooth_option
 @table_output
@@ -216,6 +222,7 @@ def compare(
     mode: str,
     by: str,
     threshold: float | None,
+    budget: float | None,
     x_axis: str,
     smooth: int,
     as_json: bool,
@@ -223,16 +230,21 @@ def compare(
 ) -> int:
     """Experiments side by side: best, final mean ± std across trials, steps to a threshold.
 
+    With --by config, per config over its seeds: the interquartile mean (IQM) and the mean, each
+    with a 95% stratified-bootstrap interval (Agarwal et al., NeurIPS 2021), and the probability
+    that the top config by IQM beats it (p_top_better).
+
     \b
     Examples:
       rlcli analyze compare ~/ray_results/ppo ~/ray_results/appo --threshold 450
       rlcli analyze compare ~/ray_results/sweep --by config --csv
+      rlcli analyze compare ~/ray_results/seeds --by config --budget 100000
     """
     from rlcli.core.analysis import curves
 
     console = Console(quiet=as_json or as_csv)
     loaded = _load_experiments(experiments, metric, console)
-    opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth)
+    opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth, budget)
     names, rows = curves.compare_rows(loaded, opts)
     console.table(names, rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
     return 0

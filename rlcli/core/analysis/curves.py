@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rlcli.core.analysis import seed_stats
 from rlcli.core.analysis.trials import TrialRecord, score, varied_keys
 from rlcli.core.errors import UsageError
 from rlcli.core.metrics import flatten
@@ -163,12 +164,21 @@ class CompareOptions:
     threshold: float | None
     x_axis: str
     window: int
+    #: Measure "final" at this x (env steps, by default) instead of at each trial's end.
+    budget: float | None = None
+
+
+#: Columns ``--by config`` adds: IQM and mean with 95% stratified-bootstrap intervals over the
+#: config's seeds, and the probability that the top config (by IQM) beats this one.
+SEED_COLUMNS = ["iqm", "iqm_lo", "iqm_hi", "final_lo", "final_hi", "p_top_better"]
 
 
 def compare_rows(experiments: dict[str, list[TrialRecord]], opts: CompareOptions) -> tuple[list[str], list[dict]]:
     """One row per experiment (or per config of each experiment): trials, best, final mean ± std
     across trials, and with a threshold, the median x at which trials reached it."""
     columns = ["experiment", *(["config"] if opts.by == "config" else []), "trials", "best", "final", "final_std"]
+    if opts.by == "config":
+        columns += SEED_COLUMNS
     if opts.threshold is not None:
         columns += [_threshold_column(opts), "reached"]
     if opts.by == "config":
@@ -176,7 +186,36 @@ def compare_rows(experiments: dict[str, list[TrialRecord]], opts: CompareOptions
     else:
         groups = [(exp_name, "", records) for exp_name, records in experiments.items()]
     rows = [{"experiment": exp_name, "config": label, **_summary(members, opts)} for exp_name, label, members in groups]
+    if opts.by == "config":
+        finals = [_finals_and_hits(members, opts)[0] for _, _, members in groups]
+        for row, values in zip(rows, finals, strict=True):
+            row.update(seed_statistics(values))
+        _add_top_comparison(rows, finals, opts.mode)
     return columns, rows
+
+
+def seed_statistics(finals: list[float]) -> dict[str, float | None]:
+    """IQM and mean of one config's per-seed finals, each with its 95% bootstrap interval."""
+    if not finals:
+        return {key: None for key in SEED_COLUMNS[:-1]}
+    iqm_lo, iqm_hi = seed_stats.stratified_bootstrap_ci([finals], seed_stats.iqm)
+    mean_lo, mean_hi = seed_stats.stratified_bootstrap_ci([finals], seed_stats.mean)
+    return {"iqm": seed_stats.iqm(finals), "iqm_lo": iqm_lo, "iqm_hi": iqm_hi, "final_lo": mean_lo, "final_hi": mean_hi}
+
+
+def _add_top_comparison(rows: list[dict[str, Any]], finals: list[list[float]], mode: str) -> None:
+    """``p_top_better``: P(a seed of the top config, by IQM, scores better than one of this)."""
+    scored = [i for i, values in enumerate(finals) if values]
+    for row in rows:
+        row["p_top_better"] = None
+    if len(scored) < 2:
+        return
+    sign = 1.0 if mode == "max" else -1.0
+    top = max(scored, key=lambda i: sign * seed_stats.iqm(finals[i]))
+    best = seed_stats.oriented(finals[top], mode)
+    for i in scored:
+        if i != top:
+            rows[i]["p_top_better"] = seed_stats.probability_of_improvement(best, seed_stats.oriented(finals[i], mode))
 
 
 def _threshold_column(opts: CompareOptions) -> str:
@@ -190,6 +229,9 @@ def _finals_and_hits(members: list[TrialRecord], opts: CompareOptions) -> tuple[
     for record in members:
         xs, ys = points(record, opts.metric, opts.x_axis)
         ys = smooth(ys, opts.window)
+        if opts.budget is not None:  # the curve as it stood at the budget
+            kept = sum(1 for x in xs if x <= opts.budget)
+            xs, ys = xs[:kept], ys[:kept]
         if not ys:
             continue
         finals.append(ys[-1])
