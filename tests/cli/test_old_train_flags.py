@@ -129,7 +129,17 @@ def test_asha_gets_rlcli_metric_and_checked_arguments():
     scheduler, notices = make_scheduler(spec)
     assert type(scheduler).__name__ == "AsyncHyperBandScheduler"
     assert (scheduler.metric, scheduler._mode, scheduler._max_t) == ("env_runners/episode_return_mean", "max", 9)
+    assert scheduler._time_attr == "num_env_steps_sampled_lifetime"  # env steps compare trials fairly
     assert "legacy metric 'episode_reward_mean'" in notices[0]
+    default, _ = make_scheduler(dataclasses.replace(spec, scheduler_config={}))
+    assert default.metric == "rlcli/episode_return_rolling_mean"
+
+
+def test_file_scheduler_mapping_with_flag_arguments_winning(capsys, tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text("s:\n  run: PPO\n  env: CartPole-v1\n  scheduler: {type: asha, max_t: 9000, grace_period: 100}\n")
+    doc, _ = _run(capsys, "train", "-f", str(path), "--scheduler-config", '{"grace_period": 500}')
+    assert (doc["s"]["scheduler"], doc["s"]["scheduler_config"]) == ("asha", {"max_t": 9000, "grace_period": 500})
 
 
 def test_log_level_in_a_config_shows_the_trial_logs():

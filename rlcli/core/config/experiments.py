@@ -201,8 +201,7 @@ def _build_one(
         source=source,
         auto_named=not (inputs.name or name),
         restore=_restore_path(exp.get("restore"), base),
-        scheduler=_optional_str(exp.get("scheduler"), "scheduler"),
-        scheduler_config=_mapping(exp.get("scheduler_config"), "scheduler_config"),
+        **_scheduler(exp),
         video_every=_video_every(exp.get("video_every", monitored)),
     )
     return spec, notices
@@ -292,6 +291,19 @@ def _bool(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{what} must be true or false, got {value!r}.")
     return value
+
+
+def _scheduler(exp: dict[str, Any]) -> dict[str, Any]:
+    """``scheduler: NAME`` with ``scheduler_config: {...}``, or in a file ``scheduler: {type: NAME,
+    ...arguments}``; ``--scheduler-config`` arguments win over the file's."""
+    value, config = exp.get("scheduler"), _mapping(exp.get("scheduler_config"), "scheduler_config")
+    if isinstance(value, dict):
+        arguments = dict(value)
+        value = arguments.pop("type", None)
+        if value is None:
+            raise ConfigError("scheduler: {...} needs a 'type' (e.g. type: asha).", "See rlcli train --help.")
+        config = {**arguments, **config}
+    return {"scheduler": _optional_str(value, "scheduler"), "scheduler_config": config}
 
 
 def _video_every(value: Any) -> int | None:

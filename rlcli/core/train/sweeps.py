@@ -11,7 +11,8 @@ from typing import Any
 from rlcli.core import searchspace
 from rlcli.core.errors import ConfigError, UsageError, did_you_mean
 from rlcli.core.legacy.translate import migrate_metric
-from rlcli.core.spec import DEFAULT_METRIC, ExperimentSpec
+from rlcli.core.rllib.rolling_return import ROLLING_RETURN
+from rlcli.core.spec import ExperimentSpec
 
 #: Names users write that Tune's registry spells otherwise (Tune exports ``ASHAScheduler``).
 ALIASES = {"asha": "async_hyperband", "median": "median_stopping_rule"}
@@ -62,12 +63,26 @@ def _arguments(factory: Any) -> set[str]:
     return {p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")}
 
 
+#: What schedulers rank and count by unless told otherwise: rlcli's rolling return (the mean of
+#: the last 100 episodes, steadier than one iteration's mean) and env steps (iterations differ in
+#: size between algorithms and configs; env steps compare trials fairly).
+DEFAULT_SCHEDULER_METRIC = ROLLING_RETURN
+DEFAULT_TIME_ATTR = "num_env_steps_sampled_lifetime"
+
+
 def _ranking(kwargs: dict[str, Any], accepted: set[str]) -> tuple[dict[str, Any], list[str]]:
     notices = []
     if "metric" in accepted:
-        metric, notice = migrate_metric(str(kwargs.get("metric", DEFAULT_METRIC)))
+        metric, notice = migrate_metric(str(kwargs.get("metric", DEFAULT_SCHEDULER_METRIC)))
         kwargs["metric"] = metric
         kwargs.setdefault("mode", "max")
         if notice:
             notices.append(f"--scheduler-config: {notice}")
+    if "time_attr" in accepted:
+        kwargs.setdefault("time_attr", DEFAULT_TIME_ATTR)
+    if "metric" in accepted or "time_attr" in accepted:
+        notices.append(
+            f"scheduler ranks trials by {kwargs.get('metric')} ({kwargs.get('mode')}) over "
+            f"{kwargs.get('time_attr', 'training_iteration')} (set metric/mode/time_attr in --scheduler-config)"
+        )
     return kwargs, notices
