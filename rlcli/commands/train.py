@@ -125,6 +125,21 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     help='The scheduler\'s arguments, e.g. \'{"max_t": 50, "grace_period": 5}\' (metric defaults to the return).',
 )
 @click.option(
+    "--search-alg",
+    metavar="NAME",
+    help="Tune search algorithm: optuna, hyperopt, bayesopt, nevergrad, ax, random (extras: rlcli[optuna], ...).",
+)
+@click.option(
+    "--search-config", metavar="MAPPING", help="The search algorithm's arguments (metric defaults to the return)."
+)
+@click.option("--max-concurrent-trials", type=click.IntRange(min=1), metavar="N", help="Run at most N trials at once.")
+@click.option(
+    "--num-seeds",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Repeat each config over seeds S..S+K-1 (S: --seed, default 0); analyze compare --by config pools them.",
+)
+@click.option(
     "--video-every",
     type=click.IntRange(min=1),
     metavar="N",

@@ -61,6 +61,11 @@ def find(config: Any, prefix: str = "") -> list[tuple[str, str, Any]]:
     return found
 
 
+def has_grid(config: dict[str, Any]) -> bool:
+    """True when some value is a ``grid_search`` (which model-based searchers cannot take)."""
+    return any(kind == "grid_search" for _, kind, _ in find(config))
+
+
 def count_trials(config: dict[str, Any], num_samples: int) -> int:
     """Tune repeats the full grid ``num_samples`` times; random markers don't multiply."""
     grids = [len(arg) for _, kind, arg in find(config) if kind == "grid_search"]

@@ -48,6 +48,11 @@ class ExperimentSpec:
     #: ``--scheduler NAME`` (a name Tune's ``create_scheduler`` takes) and its keyword arguments.
     scheduler: str | None = None
     scheduler_config: dict[str, Any] = field(default_factory=dict)
+    #: ``--search-alg NAME`` (a name Tune's ``create_searcher`` takes) and its keyword arguments.
+    search_alg: str | None = None
+    search_config: dict[str, Any] = field(default_factory=dict)
+    #: ``--max-concurrent-trials``: at most this many trials at once (None: as resources allow).
+    max_concurrent_trials: int | None = None
     #: ``--video-every N`` / ``monitor: true``: an MP4 of one greedy episode every N iterations.
     video_every: int | None = None
 

@@ -152,3 +152,27 @@ def test_log_level_in_a_config_shows_the_trial_logs():
     assert show_rllib_logs(request("info")).ray.verbose
     assert not show_rllib_logs(request("WARN")).ray.verbose
     assert not show_rllib_logs(request(None)).ray.verbose
+
+
+def test_num_seeds_search_alg_and_concurrency_are_saved(capsys):
+    doc, _ = _run(
+        capsys,
+        "train",
+        "--run",
+        "PPO",
+        "--env",
+        "CartPole-v1",
+        "--name",
+        "x",
+        "--num-seeds",
+        "3",
+        "--seed",
+        "10",
+        "--search-alg",
+        "random",
+        "--max-concurrent-trials",
+        "2",
+    )
+    body = doc["x"]
+    assert body["config"]["seed"] == {"grid_search": [10, 11, 12]}
+    assert (body["search_alg"], body["max_concurrent_trials"]) == ("random", 2)

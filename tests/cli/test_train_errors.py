@@ -81,6 +81,14 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
         ((*BASE, "--video-every", "0"), ("--video-every",)),
         (("train", "file"), ("train file FILE",)),
         ((*BASE, "--local-mode", "--scheduler", "asha"), ("--local-mode runs one", "Drop --scheduler")),
+        ((*BASE, "--search-alg", "optunaa"), ("Unknown search algorithm 'optunaa'", "'optuna'")),
+        ((*BASE, "--search-alg", "hebo"), ("needs a package", "rlcli[hebo]")),
+        (
+            (*BASE, "--search-alg", "random", "--search-config", '{"max_concurent": 2}'),
+            ("max_concurent", "max_concurrent"),
+        ),
+        ((*BASE, "--search-alg", "hyperopt", "lr={grid_search: [0.1, 0.2]}"), ("grid_search", "choice")),
+        ((*BASE, "--max-concurrent-trials", "0"), ("--max-concurrent-trials",)),
     ],
 )
 def test_bad_input_caught_by_validation(capsys, args, needles):

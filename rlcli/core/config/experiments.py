@@ -65,6 +65,10 @@ class TrainInputs:
     scheduler: str | None = None
     scheduler_config: str | None = None
     video_every: int | None = None
+    search_alg: str | None = None
+    search_config: str | None = None
+    max_concurrent_trials: int | None = None
+    num_seeds: int | None = None
     #: Under the name ``rllib``: an experiment nobody named is called ``default``, as it was.
     legacy_defaults: bool = False
 
@@ -115,13 +119,20 @@ def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
         "restore": inputs.restore,
         "scheduler": inputs.scheduler,
         "video_every": inputs.video_every,
+        "search_alg": inputs.search_alg,
+        "max_concurrent_trials": inputs.max_concurrent_trials,
     }
+    if inputs.search_config is not None:
+        exp["search_config"] = load_mapping(inputs.search_config, "--search-config")
     if inputs.scheduler_config is not None:
         exp["scheduler_config"] = load_mapping(inputs.scheduler_config, "--scheduler-config")
     config: dict[str, Any] = {}
     if inputs.env_config is not None:
         config["env_config"] = load_mapping(inputs.env_config, "--env-config")
-    if inputs.seed is not None:
+    if inputs.num_seeds is not None:  # each config repeated over seeds S..S+K-1 (S: --seed, else 0)
+        first = inputs.seed or 0
+        config["seed"] = {"grid_search": list(range(first, first + inputs.num_seeds))}
+    elif inputs.seed is not None:
         config["seed"] = inputs.seed
     if inputs.restart_failed_env_runners is not None:
         config.update(fault_tolerance_config(inputs.restart_failed_env_runners))
@@ -202,6 +213,9 @@ def _build_one(
         auto_named=not (inputs.name or name),
         restore=_restore_path(exp.get("restore"), base),
         **_scheduler(exp),
+        search_alg=_optional_str(exp.get("search_alg"), "search_alg"),
+        search_config=_mapping(exp.get("search_config"), "search_config"),
+        max_concurrent_trials=_max_concurrent(exp.get("max_concurrent_trials")),
         video_every=_video_every(exp.get("video_every", monitored)),
     )
     return spec, notices
@@ -304,6 +318,10 @@ def _scheduler(exp: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError("scheduler: {...} needs a 'type' (e.g. type: asha).", "See rlcli train --help.")
         config = {**arguments, **config}
     return {"scheduler": _optional_str(value, "scheduler"), "scheduler_config": config}
+
+
+def _max_concurrent(value: Any) -> int | None:
+    return None if value is None else _int(value, "max_concurrent_trials", minimum=1)
 
 
 def _video_every(value: Any) -> int | None:

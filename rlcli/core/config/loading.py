@@ -90,6 +90,9 @@ EXPERIMENT_KEYS = (
     "scheduler",
     "scheduler_config",
     "video_every",
+    "search_alg",
+    "search_config",
+    "max_concurrent_trials",
 )
 
 

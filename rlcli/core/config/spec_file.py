@@ -41,6 +41,11 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
     if spec.scheduler:
         body["scheduler"] = spec.scheduler
         body["scheduler_config"] = dict(spec.scheduler_config)
+    if spec.search_alg:
+        body["search_alg"] = spec.search_alg
+        body["search_config"] = dict(spec.search_config)
+    if spec.max_concurrent_trials:
+        body["max_concurrent_trials"] = spec.max_concurrent_trials
     return {spec.name: body}
 
 

@@ -1,7 +1,8 @@
-"""Tune's trial schedulers by name (``--scheduler asha --scheduler-config '{...}'``), built with
-Tune's own factory so every scheduler Tune ships is there, and checked harder than the factory:
-``create_scheduler`` silently drops keyword arguments the scheduler does not take, so a typo
-such as ``grace_perod`` would run a different experiment than the one asked for."""
+"""Tune's trial schedulers and search algorithms by name (``--scheduler asha``, ``--search-alg
+optuna``), built with Tune's own factories so everything Tune ships is there, and checked harder
+than the factories: ``create_scheduler`` and ``create_searcher`` silently drop keyword arguments
+the class does not take, so a typo such as ``grace_perod`` would run a different experiment than
+the one asked for."""
 
 from __future__ import annotations
 
@@ -45,12 +46,7 @@ def make_scheduler(spec: ExperimentSpec) -> tuple[Any, list[str]]:
             f"Tune's {name} scheduler needs a package that is missing: {exc}.", "pip install it."
         ) from None
     kwargs, notices = _ranking(dict(spec.scheduler_config), accepted)
-    for key in kwargs:
-        if key not in accepted:
-            raise ConfigError(
-                f"--scheduler-config: '{key}' is not an argument of Tune's {name} scheduler.",
-                did_you_mean(key, accepted) or f"Its arguments: {', '.join(sorted(accepted))}.",
-            )
+    _check_arguments(kwargs, accepted, f"Tune's {name} scheduler", "--scheduler-config")
     try:
         return create_scheduler(name, **searchspace.to_tune(kwargs)), notices
     except (TypeError, ValueError) as exc:
@@ -86,3 +82,67 @@ def _ranking(kwargs: dict[str, Any], accepted: set[str]) -> tuple[dict[str, Any]
             f"{kwargs.get('time_attr', 'training_iteration')} (set metric/mode/time_attr in --scheduler-config)"
         )
     return kwargs, notices
+
+
+#: Tune's searchers by name → the rlcli extra that installs what each needs.
+SEARCH_EXTRAS = {
+    "optuna": "optuna",
+    "hyperopt": "hyperopt",
+    "bayesopt": "bayesopt",
+    "nevergrad": "nevergrad",
+    "ax": "ax",
+    "hebo": "hebo",
+    "zoopt": "zoopt",
+    "bohb": "bohb",
+}
+#: Searchers that only suggest from distributions (they reject grid_search in the space).
+_GRID_FREE = ("optuna", "hyperopt", "bayesopt", "nevergrad", "ax", "hebo", "zoopt", "bohb")
+
+
+def searcher_names() -> list[str]:
+    from ray.tune.search import SEARCH_ALG_IMPORT
+
+    return sorted(SEARCH_ALG_IMPORT)
+
+
+def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
+    """The Tune search algorithm of ``spec`` (None: Tune's default random/grid generator), built
+    by Tune's ``create_searcher`` after the same argument check as the schedulers get; a missing
+    package is one line naming the rlcli extra that installs it."""
+    if not spec.search_alg:
+        return None, []
+    from ray.tune.search import SEARCH_ALG_IMPORT, create_searcher
+
+    name = spec.search_alg.lower()
+    if name not in SEARCH_ALG_IMPORT:
+        raise UsageError(
+            f"Unknown search algorithm '{spec.search_alg}'.",
+            did_you_mean(name, searcher_names()) or f"Choose one of {', '.join(searcher_names())}.",
+        )
+    if name in _GRID_FREE and searchspace.has_grid(spec.config):
+        raise ConfigError(
+            f"--search-alg {name} suggests values from distributions; the config has a grid_search.",
+            "Use choice: [...] instead of grid_search (or drop --search-alg).",
+        )
+    accepted = _arguments(SEARCH_ALG_IMPORT[name])
+    kwargs, notices = _ranking(dict(spec.search_config), accepted)
+    _check_arguments(kwargs, accepted, f"Tune's {name} search algorithm", "--search-config")
+    try:
+        return create_searcher(name, **kwargs), notices
+    except (ImportError, AssertionError) as exc:  # Tune's searchers assert that their library is there
+        extra = SEARCH_EXTRAS.get(name, name)
+        raise UsageError(
+            f"--search-alg {name} needs a package that is not installed ({exc}).",
+            f"pip install 'rlcli[{extra}]'",
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Tune's {name} search algorithm rejects --search-config: {exc}") from None
+
+
+def _check_arguments(kwargs: dict[str, Any], accepted: set[str], what: str, flag: str) -> None:
+    for key in kwargs:
+        if key not in accepted:
+            raise ConfigError(
+                f"{flag}: '{key}' is not an argument of {what}.",
+                did_you_mean(key, accepted) or f"Its arguments: {', '.join(sorted(accepted))}.",
+            )

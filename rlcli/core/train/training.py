@@ -141,7 +141,7 @@ def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]
     best checkpoint, as for ``rollout``), ``--video-every`` can write videos, ``--scheduler``
     builds; all before Ray starts."""
     from rlcli.core.store.checkpoints import locate, old_stack_problem
-    from rlcli.core.train.sweeps import make_scheduler
+    from rlcli.core.train.sweeps import make_scheduler, make_searcher
 
     notices: list[str] = []
     if spec.restore:
@@ -163,6 +163,7 @@ def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]
                 "--video-every (monitor: true) needs the video extra.", "pip install 'rlcli[video]'"
             ) from None
     notices += make_scheduler(spec)[1]
+    notices += make_searcher(spec)[1]
     return spec, notices
 
 
@@ -386,7 +387,7 @@ def param_space(prepared: PreparedExperiment) -> dict[str, Any]:
 def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
     from ray import tune
 
-    from rlcli.core.train.sweeps import make_scheduler
+    from rlcli.core.train.sweeps import make_scheduler, make_searcher
     from rlcli.core.train.tune_callbacks import StopGuard
 
     spec = prepared.spec
@@ -398,7 +399,12 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     return tune.Tuner(
         prepared.algorithm_cls,
         param_space=param_space(prepared),
-        tune_config=tune.TuneConfig(num_samples=spec.num_samples, scheduler=make_scheduler(spec)[0]),
+        tune_config=tune.TuneConfig(
+            num_samples=spec.num_samples,
+            scheduler=make_scheduler(spec)[0],
+            search_alg=make_searcher(spec)[0],
+            max_concurrent_trials=spec.max_concurrent_trials,
+        ),
         run_config=tune.RunConfig(
             name=spec.name,
             storage_path=spec.storage_path,
