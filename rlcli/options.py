@@ -61,6 +61,12 @@ def ray_options(fn: F) -> F:
                 help="Object store size of the local Ray (per node with --ray-num-nodes).",
             ),
             click.option("--ray-ui/--no-ray-ui", default=False, help="Start Ray's dashboard (default: off)."),
+            click.option(
+                "--ray-runtime-env",
+                metavar="MAPPING",
+                help='Ray\'s runtime environment for every worker, e.g. \'{"working_dir": "."}\' or '
+                '\'{"py_modules": ["./mypkg"]}\' to ship your code to a cluster\'s nodes.',
+            ),
         ),
     )
 

@@ -11,6 +11,7 @@ import click
 from rlcli import invocation
 from rlcli.console import Console, TrainProgress
 from rlcli.core.config.experiments import TrainInputs
+from rlcli.core.config.runtime_env import runtime_env
 from rlcli.core.errors import Interrupted, TrainingFailed, UsageError
 from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest
 from rlcli.options import (
@@ -139,6 +140,12 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
     metavar="K",
     help="Repeat each config over seeds S..S+K-1 (S: --seed, default 0); analyze compare --by config pools them.",
 )
+@click.option("--wandb-project", metavar="P", help="Log every trial to this W&B project (WANDB_MODE=offline works).")
+@click.option("--wandb-key", metavar="KEY", help="W&B API key (default: WANDB_API_KEY / wandb login); never saved.")
+@click.option("--wandb-run-name", metavar="NAME", help="W&B run name.")
+@click.option("--wandb-group", metavar="G", help="W&B group (default: the experiment name).")
+@click.option("--mlflow", is_flag=True, default=None, help="Log every trial to MLflow (default store: EXP/mlruns).")
+@click.option("--mlflow-tracking-uri", metavar="URI", help="MLflow tracking URI (implies --mlflow).")
 @click.option(
     "--video-every",
     type=click.IntRange(min=1),
@@ -245,6 +252,7 @@ def _ray_options(params: dict[str, Any], verbose: int) -> RayOptions:
         num_nodes=params["ray_num_nodes"],
         object_store_memory=params["ray_object_store_memory"],
         dashboard=params["ray_ui"],
+        runtime_env=runtime_env(params["ray_runtime_env"]),
     )
 
 

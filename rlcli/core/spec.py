@@ -27,6 +27,22 @@ class CheckpointSpec:
 
 
 @dataclass(frozen=True)
+class Tracking:
+    """Where the trials' runs are logged besides their trial dirs (``--wandb-*``, ``--mlflow``)."""
+
+    wandb_project: str | None = None
+    wandb_key: str | None = None
+    wandb_run_name: str | None = None
+    wandb_group: str | None = None
+    mlflow: bool = False
+    mlflow_tracking_uri: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.wandb_project or self.mlflow)
+
+
+@dataclass(frozen=True)
 class ExperimentSpec:
     """One resolved experiment: everything ``rlcli train`` hands to Tune."""
 
@@ -55,6 +71,7 @@ class ExperimentSpec:
     max_concurrent_trials: int | None = None
     #: ``--video-every N`` / ``monitor: true``: an MP4 of one greedy episode every N iterations.
     video_every: int | None = None
+    tracking: Tracking = field(default_factory=Tracking)
 
     @property
     def path(self) -> Path:
@@ -82,6 +99,9 @@ class RayOptions:
     object_store_memory: int | None = None
     #: ``--ray-ui``: start Ray's dashboard.
     dashboard: bool = False
+    #: ``--ray-runtime-env``: Ray's runtime environment for every worker (e.g. ``working_dir``,
+    #: ``py_modules``: the user's code shipped to a cluster's nodes).
+    runtime_env: dict[str, Any] | None = None
 
     @property
     def joins_cluster(self) -> bool:

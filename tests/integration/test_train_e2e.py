@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 from pathlib import Path
@@ -184,52 +183,6 @@ def test_custom_env_class_from_a_user_module(rlcli_exe, storage, subprocess_env,
     (trial,) = trial_dirs(storage / "corridor")
     row = result_rows(trial)[0]
     assert row["env_runners"]["episode_len_max"] <= 200
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_joins_a_running_ray_cluster(rlcli_exe, storage, subprocess_env):
-    ray = str(Path(rlcli_exe).with_name("ray"))
-    port = _free_port()
-    env = dict(subprocess_env, RAY_AUTH_MODE="disabled")
-    start = subprocess.run(
-        [
-            ray,
-            "start",
-            "--head",
-            f"--port={port}",
-            "--node-ip-address=127.0.0.1",
-            "--num-cpus=2",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert start.returncode == 0, start.stderr
-    try:
-        proc = train_tiny_ppo(
-            rlcli_exe,
-            "on-cluster",
-            "--ray-address",
-            f"127.0.0.1:{port}",
-            "stop.training_iteration=1",
-            env=env,
-        )
-        assert proc.returncode == 0, proc.stderr
-        (trial,) = trial_dirs(storage / "on-cluster")
-        assert len(result_rows(trial)) == 1
-    finally:
-        subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
-    assert os.path.isdir(storage / "on-cluster")
 
 
 def test_two_experiments_from_files_run_one_after_another(rlcli_exe, storage, subprocess_env, tmp_path):

@@ -66,16 +66,19 @@ def test_compare_pools_seeds_per_config():
     ]
     columns, rows = compare_rows({"exp": records}, CompareOptions(METRIC, "max", "config", 20.0, "steps", 1))
     assert columns[-2:] == ["steps_to_20", "reached"]
-    assert rows[0] == {
+    first = {key: rows[0][key] for key in ("experiment", "config", "trials", "best", "final", "final_std")}
+    assert first == {
         "experiment": "exp",
         "config": "lr=0.1",
         "trials": 2,
         "best": 30.0,
         "final": 25.0,
         "final_std": 5.0,
-        "steps_to_20": 250.0,
-        "reached": "2/2",
     }
+    assert (rows[0]["steps_to_20"], rows[0]["reached"]) == (250.0, "2/2")
+    # finals 20 and 30: IQM of two runs is their mean; a resample is (20,20), (20,30) or (30,30)
+    assert (rows[0]["iqm"], rows[0]["iqm_lo"], rows[0]["iqm_hi"]) == (25.0, 20.0, 30.0)
+    assert rows[1]["p_top_better"] == 1.0  # both seeds of lr=0.1 end above lr=0.2's 5
     assert rows[1]["reached"] == "0/1" and rows[1]["steps_to_20"] is None
 
 

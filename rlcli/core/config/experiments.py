@@ -32,7 +32,7 @@ from rlcli.core.legacy.translate import (
 from rlcli.core.rllib.config_keys import acceptor
 from rlcli.core.rllib.resolve import canonical_name, check_not_removed
 from rlcli.core.rllib.user_code import import_modules
-from rlcli.core.spec import CheckpointSpec, ExperimentSpec, default_storage_path
+from rlcli.core.spec import CheckpointSpec, ExperimentSpec, Tracking, default_storage_path
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,12 @@ class TrainInputs:
     search_config: str | None = None
     max_concurrent_trials: int | None = None
     num_seeds: int | None = None
+    wandb_project: str | None = None
+    wandb_key: str | None = None
+    wandb_run_name: str | None = None
+    wandb_group: str | None = None
+    mlflow: bool | None = None
+    mlflow_tracking_uri: str | None = None
     #: Under the name ``rllib``: an experiment nobody named is called ``default``, as it was.
     legacy_defaults: bool = False
 
@@ -216,6 +222,7 @@ def _build_one(
         search_alg=_optional_str(exp.get("search_alg"), "search_alg"),
         search_config=_mapping(exp.get("search_config"), "search_config"),
         max_concurrent_trials=_max_concurrent(exp.get("max_concurrent_trials")),
+        tracking=tracking_from(exp, inputs),
         video_every=_video_every(exp.get("video_every", monitored)),
     )
     return spec, notices
@@ -318,6 +325,27 @@ def _scheduler(exp: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError("scheduler: {...} needs a 'type' (e.g. type: asha).", "See rlcli train --help.")
         config = {**arguments, **config}
     return {"scheduler": _optional_str(value, "scheduler"), "scheduler_config": config}
+
+
+def tracking_from(exp: dict[str, Any], inputs: TrainInputs) -> Tracking:
+    """A file's ``wandb: {project, group, run_name}`` / ``mlflow: true | {tracking_uri}``, the
+    ``--wandb-*`` / ``--mlflow*`` flags winning."""
+    wandb = _mapping(exp.get("wandb"), "wandb")
+    mlflow = exp.get("mlflow")
+    if not isinstance(mlflow, (bool, dict, type(None))):
+        raise ConfigError(f"mlflow must be true or {{tracking_uri: URI}}, got {mlflow!r}.")
+    unknown = set(wandb) - {"project", "group", "run_name", "key"}
+    if unknown:
+        raise ConfigError(f"wandb: unknown key '{sorted(unknown)[0]}'.", "Valid keys: project, group, run_name, key.")
+    uri = inputs.mlflow_tracking_uri or (mlflow.get("tracking_uri") if isinstance(mlflow, dict) else None)
+    return Tracking(
+        wandb_project=inputs.wandb_project or wandb.get("project"),
+        wandb_key=inputs.wandb_key or wandb.get("key"),
+        wandb_run_name=inputs.wandb_run_name or wandb.get("run_name"),
+        wandb_group=inputs.wandb_group or wandb.get("group"),
+        mlflow=bool(inputs.mlflow or uri or mlflow),
+        mlflow_tracking_uri=uri,
+    )
 
 
 def _max_concurrent(value: Any) -> int | None:

@@ -93,6 +93,8 @@ EXPERIMENT_KEYS = (
     "search_alg",
     "search_config",
     "max_concurrent_trials",
+    "wandb",
+    "mlflow",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from rlcli.core.files import atomic_write
-from rlcli.core.spec import ExperimentSpec
+from rlcli.core.spec import ExperimentSpec, Tracking
 
 SPEC_FILE = "rlcli-spec.yaml"
 
@@ -46,7 +46,20 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
         body["search_config"] = dict(spec.search_config)
     if spec.max_concurrent_trials:
         body["max_concurrent_trials"] = spec.max_concurrent_trials
+    body.update(tracking_keys(spec.tracking))
     return {spec.name: body}
+
+
+def tracking_keys(tracking: Tracking) -> dict[str, Any]:
+    """The file keys of ``tracking``; never the W&B API key (spec files are shared and kept:
+    give it again, or set WANDB_API_KEY)."""
+    keys: dict[str, Any] = {}
+    if tracking.wandb_project:
+        wandb = {"project": tracking.wandb_project, "group": tracking.wandb_group, "run_name": tracking.wandb_run_name}
+        keys["wandb"] = {k: v for k, v in wandb.items() if v}
+    if tracking.mlflow:
+        keys["mlflow"] = {"tracking_uri": tracking.mlflow_tracking_uri} if tracking.mlflow_tracking_uri else True
+    return keys
 
 
 class _Dumper(yaml.SafeDumper):

@@ -63,6 +63,11 @@ def local_spec(spec: ExperimentSpec) -> tuple[ExperimentSpec, tuple[str, ...]]:
     if asked:
         listed = ", ".join(f"{key}={value}" for key, value in asked.items())
         notices = (f"{spec.name}: --local-mode runs env runners and learner in this process; 0 instead of {listed}",)
+    if spec.tracking.enabled:
+        notices += (
+            f"{spec.name}: W&B/MLflow log through Tune's callbacks, which --local-mode does not run; "
+            "the trial dir has the results (result.json, progress.csv, TensorBoard events)",
+        )
     if spec.max_failures:
         notices += (
             f"{spec.name}: --max-failures {spec.max_failures}: --local-mode does not restart a failed trial; "

@@ -142,6 +142,7 @@ def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]
     builds; all before Ray starts."""
     from rlcli.core.store.checkpoints import locate, old_stack_problem
     from rlcli.core.train.sweeps import make_scheduler, make_searcher
+    from rlcli.core.train.tracking import check_installed
 
     notices: list[str] = []
     if spec.restore:
@@ -164,6 +165,7 @@ def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]
             ) from None
     notices += make_scheduler(spec)[1]
     notices += make_searcher(spec)[1]
+    check_installed(spec.tracking)
     return spec, notices
 
 
@@ -313,6 +315,8 @@ def init_ray(options: RayOptions) -> tuple[float, float]:
         "log_to_driver": options.verbose,
         "logging_level": logging.INFO if options.verbose else logging.ERROR,
     }
+    if options.runtime_env:
+        kwargs["runtime_env"] = options.runtime_env
     check_dashboard(options)
     if options.joins_cluster:
         check_reachable(options.address or "")
@@ -388,6 +392,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
     from ray import tune
 
     from rlcli.core.train.sweeps import make_scheduler, make_searcher
+    from rlcli.core.train.tracking import tracking_callbacks
     from rlcli.core.train.tune_callbacks import StopGuard
 
     spec = prepared.spec
@@ -420,7 +425,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
             # Training videos are written in the trial's working dir; Tune copies such files
             # into the trial dir only when asked to.
             sync_config=tune.SyncConfig(sync_artifacts=bool(spec.video_every)),
-            callbacks=callbacks,
+            callbacks=[*callbacks, *tracking_callbacks(spec.tracking, spec.path, spec.name)],
             verbose=0,
         ),
     )

@@ -1,0 +1,102 @@
+"""Experiment tracking through Tune's own logger callbacks: W&B (``WandbLoggerCallback``) and
+MLflow (``MLflowLoggerCallback``), with RLlib's example-script flag names (``--wandb-project``,
+``--wandb-key``, ``--wandb-run-name``) and rlcli's for MLflow. Each logged run carries the
+trial's resolved config, every reported metric and its checkpoint paths (W&B: the run config's
+``rlcli_checkpoints``; MLflow: the run's ``rlcli_checkpoint`` tag, the newest, and
+``rlcli_checkpoints``, all of them).
+
+``WANDB_MODE=offline`` works with no network (runs land in each trial dir's ``wandb/``, for
+``wandb sync`` later). MLflow defaults to a local file store, ``<experiment dir>/mlruns``.
+A missing package is one ``Error:`` line naming the extra, before Ray starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rlcli.core.errors import UsageError
+from rlcli.core.spec import Tracking
+
+
+def check_installed(tracking: Tracking) -> None:
+    """Fail before Ray starts when a tracker's package is missing."""
+    for wanted, flag, module in (
+        (tracking.wandb_project, "--wandb-project", "wandb"),
+        (tracking.mlflow, "--mlflow", "mlflow"),
+    ):
+        if not wanted:
+            continue
+        try:
+            __import__(module)
+        except ImportError:
+            raise UsageError(f"{flag} needs the {module} package.", f"pip install 'rlcli[{module}]'") from None
+
+
+def mlflow_uri(tracking: Tracking, experiment_dir: Path) -> str:
+    return tracking.mlflow_tracking_uri or (experiment_dir / "mlruns").as_uri()
+
+
+def tracking_callbacks(tracking: Tracking, experiment_dir: Path, name: str) -> list[Any]:
+    """Tune callbacks that log every trial of the experiment ``name`` to the chosen trackers."""
+    callbacks: list[Any] = []
+    if tracking.wandb_project:
+        callbacks.append(_wandb_callback(tracking, name))
+    if tracking.mlflow:
+        callbacks.append(_mlflow_callback(mlflow_uri(tracking, experiment_dir), name))
+    return callbacks
+
+
+def _wandb_callback(tracking: Tracking, name: str) -> Any:
+    from ray.air.integrations.wandb import WandbLoggerCallback, _QueueItem
+
+    class WandbWithCheckpoints(WandbLoggerCallback):
+        """Tune's W&B logger, plus each saved checkpoint's path in the run's config."""
+
+        def log_trial_save(self, trial: Any) -> None:
+            super().log_trial_save(trial)
+            queue = self._trial_queues.get(trial)
+            if trial.checkpoint is not None and queue is not None:
+                paths = _remember(trial, trial.checkpoint.path)
+                iteration = trial.last_result.get("training_iteration")
+                queue.put(
+                    (_QueueItem.RESULT, {"config": {"rlcli_checkpoints": paths}, "training_iteration": iteration})
+                )
+
+    kwargs: dict[str, Any] = {"name": tracking.wandb_run_name} if tracking.wandb_run_name else {}
+    return WandbWithCheckpoints(
+        project=tracking.wandb_project,
+        group=tracking.wandb_group or name,
+        api_key=tracking.wandb_key,
+        log_config=True,
+        **kwargs,
+    )
+
+
+def _mlflow_callback(uri: str, name: str) -> Any:
+    from ray.air.integrations.mlflow import MLflowLoggerCallback
+
+    class MLflowWithCheckpoints(MLflowLoggerCallback):
+        """Tune's MLflow logger, plus each saved checkpoint's path as run tags."""
+
+        def log_trial_save(self, trial: Any) -> None:
+            run_id = self._trial_runs.get(trial)
+            if trial.checkpoint is None or run_id is None:
+                return
+            import mlflow
+
+            paths = _remember(trial, trial.checkpoint.path)
+            client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)
+            client.set_tag(run_id, "rlcli_checkpoint", paths[-1])
+            client.set_tag(run_id, "rlcli_checkpoints", json.dumps(paths))
+
+    return MLflowWithCheckpoints(tracking_uri=uri, experiment_name=name, save_artifact=False)
+
+
+def _remember(trial: Any, path: str) -> list[str]:
+    """Every checkpoint path of ``trial`` so far (kept on the trial object by both loggers)."""
+    paths: list[str] = getattr(trial, "_rlcli_checkpoints", [])
+    if path not in paths:
+        paths.append(path)
+    trial._rlcli_checkpoints = paths
+    return list(paths)
