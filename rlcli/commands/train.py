@@ -144,7 +144,7 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
 @click.option("--wandb-key", metavar="KEY", help="W&B API key (default: WANDB_API_KEY / wandb login); never saved.")
 @click.option("--wandb-run-name", metavar="NAME", help="W&B run name.")
 @click.option("--wandb-group", metavar="G", help="W&B group (default: the experiment name).")
-@click.option("--mlflow", is_flag=True, default=None, help="Log every trial to MLflow (default store: EXP/mlruns).")
+@click.option("--mlflow", is_flag=True, default=None, help="Log every trial to MLflow (default store: EXP/mlflow.db).")
 @click.option("--mlflow-tracking-uri", metavar="URI", help="MLflow tracking URI (implies --mlflow).")
 @click.option(
     "--video-every",

@@ -38,7 +38,7 @@ def cluster():
 
     nodes = Cluster(
         initialize_head=True,
-        head_node_args={"num_cpus": 2, "include_dashboard": False, "node_ip_address": "127.0.0.1"},
+        head_node_args={"num_cpus": 2, "include_dashboard": False},
     )
     try:
         workers = [nodes.add_node(num_cpus=1, resources={"envnode": 1}) for _ in range(2)]
@@ -90,4 +90,4 @@ def test_sweep_on_a_three_node_cluster_places_env_runners_on_workers(cluster, rl
     assert built_on and built_on <= worker_ids, (built_on, worker_ids)  # never on the head
     best = run_rlcli(rlcli_exe, "analyze", "best-checkpoint", str(storage / "sweep"), "--json", env=env)
     assert best.returncode == 0, best.stderr
-    assert Path(json.loads(best.stdout)["checkpoint"]).parent in trials
+    assert Path(json.loads(best.stdout)["path"]).parent in trials

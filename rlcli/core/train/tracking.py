@@ -6,7 +6,7 @@ trial's resolved config, every reported metric and its checkpoint paths (W&B: th
 ``rlcli_checkpoints``, all of them).
 
 ``WANDB_MODE=offline`` works with no network (runs land in each trial dir's ``wandb/``, for
-``wandb sync`` later). MLflow defaults to a local file store, ``<experiment dir>/mlruns``.
+``wandb sync`` later). MLflow defaults to a local SQLite store, ``<experiment dir>/mlflow.db``.
 A missing package is one ``Error:`` line naming the extra, before Ray starts."""
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def check_installed(tracking: Tracking) -> None:
 
 
 def mlflow_uri(tracking: Tracking, experiment_dir: Path) -> str:
-    return tracking.mlflow_tracking_uri or (experiment_dir / "mlruns").as_uri()
+    """The tracking URI, by default a SQLite store in the experiment dir (MLflow 3 refuses its
+    old ``mlruns/`` file store unless told to)."""
+    return tracking.mlflow_tracking_uri or f"sqlite:///{experiment_dir / 'mlflow.db'}"
 
 
 def tracking_callbacks(tracking: Tracking, experiment_dir: Path, name: str) -> list[Any]:
