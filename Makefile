@@ -9,6 +9,9 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 # torch first, pinned: pip then takes the local CPU wheel instead of several GB of CUDA packages.
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
+# Two workers, a test file each at a time (its fixtures train once): most of a test's wall time
+# is Ray and the trial actors starting, so the 2 cores are idle half the time run one by one.
+PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 
 .PHONY: install test demo bench tuned lint type format clean
 
@@ -21,7 +24,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/python benchmarks/demo.py
