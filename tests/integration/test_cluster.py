@@ -83,6 +83,7 @@ def test_sweep_on_a_three_node_cluster_places_env_runners_on_workers(cluster, rl
         timeout=400,
     )
     assert proc.returncode == 0, proc.stderr
+    assert "every node must reach it" in proc.stderr  # a local storage path on a cluster is said to need sharing
     trials = trial_dirs(storage / "sweep")
     assert len(trials) == 2
     assert all(len(result_rows(t)) == 1 and list(t.glob("checkpoint_*")) for t in trials)

@@ -200,7 +200,8 @@ def test_two_runs_into_the_same_storage_at_once_do_not_clash(rlcli_exe, tmp_path
         assert _iterations(trial) == [1]
         assert not (exp / ".rlcli-lock").exists()
 
-    named = _popen(rlcli_exe, [*base, "--name", "shared", "stop.training_iteration=30"], env)
+    # runs until interrupted, so it still holds the lock however long the clashing run takes to start
+    named = _popen(rlcli_exe, [*base, "--name", "shared", "stop.training_iteration=100000"], env)
     wait_for_line(named, "iter    1", timeout=180)
     clash = run_rlcli(rlcli_exe, *base, "--name", "shared", env=env)
     named.send_signal(signal.SIGINT)

@@ -193,7 +193,9 @@ def test_evaluate_steps_out_pkl_as_the_old_tool_wrote_it(old_run):
     assert sum(len(e) for e in episodes) == 10
     assert all(len(step) == 6 for e in episodes for step in e)  # obs, action, next_obs, reward, terminated, truncated
     assert _episode_lines(proc.stdout) == [sum(step[3] for step in e) for e in episodes]
-    assert episodes[-1][-1][4:] == [False, False]  # the limit, not the env, ended the last one
+    assert all(e[-1][4] or e[-1][5] for e in episodes[:-1])  # every episode before the last ended on its own
+    cut_short = not (episodes[-1][-1][4] or episodes[-1][-1][5])  # the limit, not the env, ended the last one
+    assert ("cut by --steps" in proc.stdout) == cut_short
 
 
 def test_rollout_episodes_out_pkl(old_run):

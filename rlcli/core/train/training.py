@@ -548,6 +548,16 @@ def plan(request: TrainRequest) -> list[PreparedExperiment]:
     return [dataclasses.replace(p, notices=(*notices, *p.notices)) for p in prepared]
 
 
+def shared_storage_line(specs: tuple[ExperimentSpec, ...]) -> str:
+    """On a cluster, trials on other nodes write results and checkpoints to the storage path
+    themselves: a local directory works only if every node sees the same one (NFS, a mount)."""
+    paths = sorted({spec.storage_path for spec in specs})
+    return (
+        f"storage path {', '.join(paths)}: trials on other nodes write here too, so every node must "
+        "reach it (a shared mount); otherwise pass --storage-path on shared storage"
+    )
+
+
 def show_rllib_logs(request: TrainRequest) -> TrainRequest:
     """``log_level: INFO`` or ``DEBUG`` in a config (the old docs' way to see RLlib's logs) means
     the logs of the trial processes reach the terminal, as ``-v`` does; rlcli hides them otherwise."""
@@ -579,6 +589,8 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
         prepared = _start_ray_and_prepare(specs, request.ray, notice)
         if request.ray.num_nodes:
             notice(emulated_cluster_line())
+        if request.ray.joins_cluster:
+            notice(shared_storage_line(specs))
         for item in prepared:
             for message in item.notices:
                 notice(message)
