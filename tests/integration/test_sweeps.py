@@ -77,10 +77,15 @@ def test_optuna_search_suggests_from_the_space_and_keeps_its_state(rlcli_exe, tm
 
 
 def test_pbt_exploits_the_better_trial(rlcli_exe, tmp_path):
-    """Two trials, perturbed every 200 env steps (each iteration), checkpointing every iteration:
-    at a perturbation the worse one copies the better one's checkpoint and gets a new lr from
-    the mutations (which neither trial started with)."""
-    config = {"perturbation_interval": 200, "quantile_fraction": 0.5, "hyperparam_mutations": {"lr": [0.0001, 0.001]}}
+    """Two trials, perturbed together (``synch``) every 200 env steps (each iteration): the worse
+    one copies the better one's checkpoint and gets a new lr from the mutations (which neither
+    trial started with)."""
+    config = {
+        "perturbation_interval": 200,
+        "quantile_fraction": 0.5,
+        "synch": True,  # both trials wait at each perturbation: the exploit does not depend on timing
+        "hyperparam_mutations": {"lr": [0.0001, 0.001]},
+    }
     _train(
         rlcli_exe,
         tmp_path,
