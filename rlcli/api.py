@@ -96,7 +96,9 @@ def rollout(
     """Evaluate the checkpoint ``path`` names (a checkpoint, or a trial/experiment dir's best or
     last one). ``options`` are :class:`rlcli.core.rollout.policy.RolloutSpec` fields: ``episodes``
     (default 10), ``steps``, ``explore``, ``num_envs``, ``seed``, ``env``, ``env_config``,
-    ``engine``, ``out``, ``video_dir``, ``render``, ``run`` (checked against the checkpoint)."""
+    ``engine``, ``out``, ``video_dir``, ``render``, ``run`` (checked against the checkpoint), and
+    for the old ``rllib rollout`` command lines ``config`` (a mapping merged into the rollout),
+    ``save_info``, ``use_shelve`` and ``track_progress`` (``out`` in the old pickle format)."""
     from rlcli.core.rollout.runner import rollout_checkpoint
     from rlcli.core.store.checkpoints import Selection
 
