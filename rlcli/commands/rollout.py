@@ -14,7 +14,7 @@ import click
 from rlcli.console import Console, stdout_to_stderr
 from rlcli.core.config.overrides import load_mapping
 from rlcli.invocation import current
-from rlcli.options import checkpoint_selection
+from rlcli.options import _stack, checkpoint_selection
 
 #: The old CLI's default rollout length when neither --steps nor --episodes is given.
 LEGACY_STEPS = 10_000
@@ -22,30 +22,23 @@ LEGACY_STEPS = 10_000
 
 def legacy_options(fn: Any) -> Any:
     """The old CLI's ``--config`` and the flags that shape its ``--out`` pickle."""
-    for decorator in reversed(
-        [
-            click.option(
-                "--config",
-                metavar="MAPPING",
-                help="The old CLI's config (JSON/YAML or a file): env, env_config, explore, seed, "
-                "num_envs_per_env_runner, render_env, also inside evaluation_config.",
-            ),
-            click.option("--save-info", is_flag=True, help="With --out FILE.pkl: append each step's info dict."),
-            click.option(
-                "--use-shelve", is_flag=True, help="With --out FILE.pkl: a shelve file (key str(i) per episode)."
-            ),
-            click.option(
-                "--track-progress", is_flag=True, help="With --out FILE.pkl: keep __progress_FILE while running."
-            ),
-            click.option(
-                "--local-mode",
-                is_flag=True,
-                help="The old CLI's Ray local mode: what rollouts always do (they run in this process).",
-            ),
-        ]
-    ):
-        fn = decorator(fn)
-    return fn
+    return _stack(
+        fn,
+        click.option(
+            "--config",
+            metavar="MAPPING",
+            help="The old CLI's config (JSON/YAML or a file): env, env_config, explore, seed, "
+            "num_envs_per_env_runner, render_env, also inside evaluation_config.",
+        ),
+        click.option("--save-info", is_flag=True, help="With --out FILE.pkl: append each step's info dict."),
+        click.option("--use-shelve", is_flag=True, help="With --out FILE.pkl: a shelve file (key str(i) per episode)."),
+        click.option("--track-progress", is_flag=True, help="With --out FILE.pkl: keep __progress_FILE while running."),
+        click.option(
+            "--local-mode",
+            is_flag=True,
+            help="The old CLI's Ray local mode: what rollouts always do (they run in this process).",
+        ),
+    )
 
 
 @click.command()
