@@ -1,8 +1,8 @@
 """Sweeps through Tune's own schedulers and searchers, logged to W&B (offline) and MLflow.
 
-Tiny PPO trials (200 env steps an iteration). ASHA over 4 learning rates, counting env steps:
-with ``grace_period`` 200 and ``reduction_factor`` 2, the worse half of the trials at each rung
-stops early, so at least one trial must end before the 4 iterations the others run. The Optuna
+Tiny PPO trials (200 env steps an iteration). ASHA over 4 envs whose returns are known in
+advance (``sweep_envs:FixedReward``), counting env steps: with ``grace_period`` 200 and
+``reduction_factor`` 2, a trial below the median of those already at a rung stops there. The Optuna
 search (4 trials, 2 at a time) also logs every trial to W&B in offline mode and to MLflow."""
 
 from __future__ import annotations
@@ -16,19 +16,19 @@ from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs
 pytestmark = pytest.mark.integration
 
 
-def _train(exe: str, storage: Path, name: str, *args: str, **env: str):
+def _train(exe: str, storage: Path, name: str, *args: str, env_module: str = "CartPole-v1", **env: str):
     proc = run_rlcli(
         exe,
         "train",
         "--run",
         "PPO",
         "--env",
-        "CartPole-v1",
+        env_module,
         "--name",
         name,
         *TINY_PPO,
         *args,
-        env=storage_env(storage, **env),
+        env=storage_env(storage, PYTHONPATH=str(Path(__file__).parent), **env),
         timeout=400,
     )
     assert proc.returncode == 0, proc.stderr
@@ -36,22 +36,30 @@ def _train(exe: str, storage: Path, name: str, *args: str, **env: str):
 
 
 def test_asha_stops_the_worse_trials_early(rlcli_exe, tmp_path):
+    """One trial at a time, best first: the first reaches every rung alone and runs to the end;
+    each later one is below the rung's cutoff at 200 steps (the first iteration) and stops there.
+    The returns are fixed by the env (10 steps of ``reward`` each), so no trial's luck decides."""
     config = {"max_t": 800, "grace_period": 200, "reduction_factor": 2}
     proc = _train(
         rlcli_exe,
         tmp_path,
         "asha",
-        "lr={grid_search: [0.00001, 0.0001, 0.001, 0.01]}",
+        "env_config.reward={grid_search: [4, 3, 2, 1]}",
         "stop.training_iteration=4",
         "--scheduler",
         "asha",
         "--scheduler-config",
         json.dumps(config),
+        "--max-concurrent-trials",
+        "1",
+        env_module="sweep_envs:FixedReward",
     )
     assert "rlcli/episode_return_rolling_mean (max) over num_env_steps_sampled_lifetime" in proc.stderr
-    iterations = sorted(len(result_rows(t)) for t in trial_dirs(tmp_path / "asha"))
-    assert len(iterations) == 4
-    assert iterations[0] < 4 and iterations[-1] == 4, iterations  # stopped early, and run to the end
+    runs = {}
+    for trial in trial_dirs(tmp_path / "asha"):
+        rows = result_rows(trial)
+        runs[rows[0]["config"]["env_config"]["reward"]] = [row["rlcli/episode_return_rolling_mean"] for row in rows]
+    assert runs == {4: [40.0] * 4, 3: [30.0], 2: [20.0], 1: [10.0]}, runs
 
 
 def test_optuna_search_suggests_from_the_space_and_keeps_its_state(rlcli_exe, tmp_path):
