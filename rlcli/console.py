@@ -19,7 +19,7 @@ from rich.console import Console as RichConsole
 from rich.live import Live
 from rich.table import Table
 
-from rlcli.core.spec import ExperimentResult, ProgressRow
+from rlcli.core.spec import EARLY_STOPPED, ExperimentResult, ProgressRow
 
 if TYPE_CHECKING:
     from rlcli.core.rollout.policy import RolloutResult
@@ -244,6 +244,8 @@ class TrainProgress:
         self.trials.setdefault(trial, _TrialState()).status = status
         if self.live is not None:
             self.live.update(self._table())
+        elif status == EARLY_STOPPED and not self.console.quiet:
+            self.console.err.print(f"{trial}  stopped early by the scheduler", highlight=False, markup=False)
 
     def _table(self) -> Table:
         extra = next((tuple(n for n, _ in s.row.extra) for s in self.trials.values() if s.row), ())
@@ -285,6 +287,10 @@ class TrainProgress:
         ckpt = result.best_checkpoint
         if ckpt:
             lines += [f"  best checkpoint:  {ckpt}", f"  roll it out:      rlcli rollout {shlex.quote(ckpt)}"]
+        early = result.stopped_early
+        if early:
+            used = ", ".join(str(t.iterations) for t in early)
+            lines.append(f"  stopped early:    {len(early)} trial(s) by the scheduler (iterations used: {used})")
         for trial in result.errored:
             lines.append(
                 f"  ERROR in {trial.name}: {trial.error or 'see error file'} ({trial.error_file or 'no error file'})"

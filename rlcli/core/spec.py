@@ -147,6 +147,11 @@ class ProgressRow:
     extra: tuple[tuple[str, float | None], ...] = ()
 
 
+#: The status rlcli shows for a trial its scheduler stopped before the stop criteria were met
+#: (Tune marks it TERMINATED, like a trial that ran to the end).
+EARLY_STOPPED = "EARLY_STOPPED"
+
+
 @dataclass(frozen=True)
 class TrialSummary:
     """What the end-of-run summary needs about one trial."""
@@ -176,6 +181,10 @@ class ExperimentResult:
     @property
     def errored(self) -> tuple[TrialSummary, ...]:
         return tuple(t for t in self.trials if t.error_file or t.status == "ERROR")
+
+    @property
+    def stopped_early(self) -> tuple[TrialSummary, ...]:
+        return tuple(t for t in self.trials if t.status == EARLY_STOPPED)
 
     @property
     def best(self) -> TrialSummary | None:

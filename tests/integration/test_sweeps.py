@@ -8,12 +8,16 @@ search (4 trials, 2 at a time) also logs every trial to W&B in offline mode and 
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs
+from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs, wait_for_line
 
 pytestmark = pytest.mark.integration
+HERE = Path(__file__).parent
 
 
 def _train(exe: str, storage: Path, name: str, *args: str, env_module: str = "CartPole-v1", **env: str):
@@ -28,7 +32,7 @@ def _train(exe: str, storage: Path, name: str, *args: str, env_module: str = "Ca
         name,
         *TINY_PPO,
         *args,
-        env=storage_env(storage, PYTHONPATH=str(Path(__file__).parent), **env),
+        env=storage_env(storage, PYTHONPATH=str(HERE), **env),
         timeout=400,
     )
     assert proc.returncode == 0, proc.stderr
@@ -60,28 +64,58 @@ def test_asha_stops_the_worse_trials_early(rlcli_exe, tmp_path):
         rows = result_rows(trial)
         runs[rows[0]["config"]["env_config"]["reward"]] = [row["rlcli/episode_return_rolling_mean"] for row in rows]
     assert runs == {4: [40.0] * 4, 3: [30.0], 2: [20.0], 1: [10.0]}, runs
+    assert proc.stderr.count("stopped early by the scheduler") == 3  # the live lines
+    assert "stopped early:    3 trial(s) by the scheduler (iterations used: 1, 1, 1)" in proc.stdout
+    table = run_rlcli(rlcli_exe, "analyze", "trials", str(tmp_path / "asha"), "--json", env=storage_env(tmp_path))
+    status = {row["env_config/reward"]: (row["status"], row["iterations"]) for row in json.loads(table.stdout)}
+    assert status == {4: ("TERMINATED", 4), 3: ("EARLY_STOPPED", 1), 2: ("EARLY_STOPPED", 1), 1: ("EARLY_STOPPED", 1)}
 
 
-def test_optuna_search_suggests_from_the_space_and_keeps_its_state(rlcli_exe, tmp_path):
-    _train(
-        rlcli_exe,
-        tmp_path,
-        "optuna",
-        "lr={loguniform: [0.00001, 0.01]}",
-        "stop.training_iteration=1",
-        "--num-samples",
-        "4",
-        "--search-alg",
-        "optuna",
-        "--search-config",
-        '{"seed": 3}',
-        "--max-concurrent-trials",
-        "2",
+def test_optuna_resumes_from_its_state_and_best_config_has_the_winning_values(rlcli_exe, tmp_path):
+    """Seeded Optuna suggests 4 configs, one trial at a time; Ctrl-C after the second, then
+    ``--resume``. An Optuna started afresh would suggest the seeded first values again: restored
+    from its state file it goes on, so all 4 differ. The env pays ``reward`` per step, so the
+    best trial is the one Optuna gave the largest reward, and ``best-config`` must give its values."""
+    env = storage_env(tmp_path, PYTHONPATH=str(HERE))
+    args = [
+        *("train", "--run", "PPO", "--env", "sweep_envs:FixedReward", "--name", "optuna", *TINY_PPO),
+        *("lr={loguniform: [0.00001, 0.01]}", "env_config.reward={uniform: [0, 10]}", "stop.training_iteration=1"),
+        *("--num-samples", "4", "--search-alg", "optuna", "--search-config", '{"seed": 3}'),
+        *("--max-concurrent-trials", "1"),
+    ]
+    proc = subprocess.Popen(
+        [rlcli_exe, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    for _ in range(2):  # the second trial's result (each trial reports once)
+        wait_for_line(proc, "  iter    1  ", timeout=300)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
     exp = tmp_path / "optuna"
-    lrs = [json.loads((t / "params.json").read_text())["lr"] for t in trial_dirs(exp)]
-    assert len(set(lrs)) == 4 and all(1e-5 <= lr <= 1e-2 for lr in lrs)  # suggested by Optuna, in range
-    assert list(exp.glob("searcher-state-*.pkl"))  # Optuna's study, restored by --resume
+    assert list(exp.glob("searcher-state-*.pkl"))  # Optuna's study, saved with the experiment
+    before = {t.name: _suggested(t) for t in trial_dirs(exp)}
+    assert 2 <= len(before) < 4, before
+
+    resumed = run_rlcli(rlcli_exe, "train", "--resume", "--name", "optuna", env=env, timeout=400)
+    assert resumed.returncode == 0, resumed.stderr
+    after = {t.name: _suggested(t) for t in trial_dirs(exp)}
+    assert len(after) == 4 and all(after[name] == values for name, values in before.items())
+    assert all(re.search(r"_\d_reward=[\d.]+,lr=[\d.]+_\d{4}-\d\d-\d\d_", name) for name in after)  # searched
+    assert len(set(after.values())) == 4  # none suggested twice
+    assert all(1e-5 <= lr <= 1e-2 and 0 <= reward <= 10 for lr, reward in after.values())
+
+    best = run_rlcli(rlcli_exe, "analyze", "best-config", str(exp), "--format", "json", env=env)
+    assert best.returncode == 0, best.stderr
+    ((name, body),) = json.loads(best.stdout).items()
+    lr, reward = max(after.values(), key=lambda values: values[1])
+    assert name == "optuna-best" and body["num_samples"] == 1 and body["search_alg"] == "optuna"
+    assert body["config"]["lr"] == lr and body["config"]["env_config"] == {"reward": reward}
+
+
+def _suggested(trial: Path) -> tuple[float, float]:
+    """The values Optuna suggested to the trial: (lr, reward)."""
+    params = json.loads((trial / "params.json").read_text())
+    return params["lr"], params["env_config"]["reward"]
 
 
 def test_pbt_exploits_the_better_trial(rlcli_exe, tmp_path):

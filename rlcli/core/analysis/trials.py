@@ -14,6 +14,7 @@ from typing import Any
 
 from rlcli.core.errors import UsageError, did_you_mean
 from rlcli.core.metrics import flatten, number
+from rlcli.core.spec import EARLY_STOPPED
 from rlcli.core.store.checkpoints import (
     ScoredTrial,
     Selection,
@@ -21,6 +22,7 @@ from rlcli.core.store.checkpoints import (
     is_trial_dir,
     trial_dirs_under,
 )
+from rlcli.core.store.experiment_dir import stopped_early
 from rlcli.core.store.rowscan import result_columns
 from rlcli.core.store.tune_state import trials_in_state
 
@@ -91,7 +93,8 @@ def load_trials(path: str | Path, metric: str, base: tuple[str, ...] = BASE_COLU
         if trial_dir.parent not in states:
             states[trial_dir.parent] = trials_in_state(trial_dir.parent)
         state = states[trial_dir.parent].get(trial_dir.name)
-        jobs.append((trial_dir, columns, (state.status if state else None) or "?"))
+        status = (state.status if state else None) or "?"
+        jobs.append((trial_dir, columns, EARLY_STOPPED if stopped_early(trial_dir) else status))
     records = read_trials(jobs)
     if not any(v is not None for r in records for v in r.values(metric)):
         raise UsageError(f"No trial reports the metric '{metric}'.", _metric_hint(records[0].path, metric))

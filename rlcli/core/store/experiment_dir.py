@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from rlcli.core.files import atomic_write
 from rlcli.core.spec import ExperimentSpec
 from rlcli.core.store.tune_state import state_files, trials_in_state
 
 FINISHED = "TERMINATED"
+#: Written beside a trial's results when its scheduler stopped it early (Tune keeps no record).
+EARLY_STOP_MARKER = "rlcli_stopped_early.json"
+
+
+def mark_stopped_early(trial_dir: str | Path, facts: dict[str, Any]) -> None:
+    atomic_write(Path(trial_dir) / EARLY_STOP_MARKER, json.dumps(facts))
+
+
+def stopped_early(trial_dir: str | Path) -> dict[str, Any] | None:
+    """What :func:`mark_stopped_early` recorded for the trial (which scheduler, when), or None."""
+    try:
+        facts = json.loads((Path(trial_dir) / EARLY_STOP_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return facts if isinstance(facts, dict) else None
 
 
 def has_experiment_state(exp_dir: Path) -> bool:

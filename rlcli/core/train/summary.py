@@ -10,8 +10,9 @@ from typing import Any
 from rlcli.core.analysis.trials import read_trial
 from rlcli.core.errors import UsageError
 from rlcli.core.metrics import number, pick
-from rlcli.core.spec import DEFAULT_METRIC, ExperimentSpec, TrialSummary
+from rlcli.core.spec import DEFAULT_METRIC, EARLY_STOPPED, ExperimentSpec, TrialSummary
 from rlcli.core.store.checkpoints import Selection, locate
+from rlcli.core.store.experiment_dir import stopped_early
 
 
 def best_checkpoint(path: str | Path, spec: ExperimentSpec) -> str | None:
@@ -53,6 +54,8 @@ def _returns(trial_path: str | None) -> list[float]:
 def _status(result: Any, metrics: dict[str, Any]) -> str:
     if result.error is not None:
         return "ERROR"
+    if result.path and stopped_early(result.path):
+        return EARLY_STOPPED
     return "TERMINATED" if metrics.get("done") else "STOPPED"
 
 

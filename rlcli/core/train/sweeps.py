@@ -45,12 +45,24 @@ def make_scheduler(spec: ExperimentSpec) -> tuple[Any, list[str]]:
         raise UsageError(
             f"Tune's {name} scheduler needs a package that is missing: {exc}.", "pip install it."
         ) from None
-    kwargs, notices = _ranking(dict(spec.scheduler_config), accepted)
+    kwargs, notices = _ranking(dict(spec.scheduler_config), accepted, "scheduler", "--scheduler-config")
     _check_arguments(kwargs, accepted, f"Tune's {name} scheduler", "--scheduler-config")
     try:
         return create_scheduler(name, **searchspace.to_tune(kwargs)), notices
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tune's {name} scheduler rejects --scheduler-config: {exc}") from None
+
+
+#: Schedulers that only pause, perturb or reorder trials: a trial they ran ended by the stop criteria.
+_NEVER_STOP = ("fifo", "pbt", "pbt_replay", "pb2", "resource_changing")
+
+
+def stopping_scheduler(spec: ExperimentSpec) -> str | None:
+    """The registry name of ``spec``'s scheduler when it may stop trials early, else None."""
+    if not spec.scheduler:
+        return None
+    name = ALIASES.get(spec.scheduler.lower(), spec.scheduler.lower())
+    return None if name in _NEVER_STOP else name
 
 
 def _arguments(factory: Any) -> set[str]:
@@ -66,21 +78,22 @@ DEFAULT_SCHEDULER_METRIC = ROLLING_RETURN
 DEFAULT_TIME_ATTR = "num_env_steps_sampled_lifetime"
 
 
-def _ranking(kwargs: dict[str, Any], accepted: set[str]) -> tuple[dict[str, Any], list[str]]:
+def _ranking(kwargs: dict[str, Any], accepted: set[str], what: str, flag: str) -> tuple[dict[str, Any], list[str]]:
     notices = []
     if "metric" in accepted:
         metric, notice = migrate_metric(str(kwargs.get("metric", DEFAULT_SCHEDULER_METRIC)))
         kwargs["metric"] = metric
         kwargs.setdefault("mode", "max")
         if notice:
-            notices.append(f"--scheduler-config: {notice}")
+            notices.append(f"{flag}: {notice}")
     if "time_attr" in accepted:
         kwargs.setdefault("time_attr", DEFAULT_TIME_ATTR)
-    if "metric" in accepted or "time_attr" in accepted:
         notices.append(
-            f"scheduler ranks trials by {kwargs.get('metric')} ({kwargs.get('mode')}) over "
-            f"{kwargs.get('time_attr', 'training_iteration')} (set metric/mode/time_attr in --scheduler-config)"
+            f"{what} ranks trials by {kwargs.get('metric')} ({kwargs.get('mode')}) over {kwargs['time_attr']} "
+            f"(set metric/mode/time_attr in {flag})"
         )
+    elif "metric" in accepted:
+        notices.append(f"{what} ranks trials by {kwargs['metric']} ({kwargs['mode']}) (set metric/mode in {flag})")
     return kwargs, notices
 
 
@@ -125,7 +138,7 @@ def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
             "Use choice: [...] instead of grid_search (or drop --search-alg).",
         )
     accepted = _arguments(SEARCH_ALG_IMPORT[name])
-    kwargs, notices = _ranking(dict(spec.search_config), accepted)
+    kwargs, notices = _ranking(dict(spec.search_config), accepted, "search algorithm", "--search-config")
     _check_arguments(kwargs, accepted, f"Tune's {name} search algorithm", "--search-config")
     try:
         return create_searcher(name, **kwargs), notices
@@ -137,6 +150,18 @@ def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
         ) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tune's {name} search algorithm rejects --search-config: {exc}") from None
+
+
+def searched_trial_dirname(trial: Any) -> str:
+    """A searched trial's directory named as Tune names grid and random trials: index and the
+    values the searcher chose (``..._2_lr=0.0012,reward=7.08_DATE``). Tune's own name for such a
+    trial lists the whole config, placeholders of rlcli's callbacks first, cut at 130 characters."""
+    from ray.tune.search.variant_generator import format_vars
+    from ray.tune.utils import date_str
+
+    index = str(trial.experiment_tag).split("_", 1)[0]
+    chosen = {tuple(str(key).split("/")): value for key, value in trial.evaluated_params.items()}  # paths, as Tune's
+    return f"{trial}_{index}_{format_vars(chosen)}"[:130] + f"_{date_str()}"
 
 
 def _check_arguments(kwargs: dict[str, Any], accepted: set[str], what: str, flag: str) -> None:

@@ -391,14 +391,21 @@ def param_space(prepared: PreparedExperiment) -> dict[str, Any]:
 def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
     from ray import tune
 
-    from rlcli.core.train.sweeps import make_scheduler, make_searcher
+    from rlcli.core.train.sweeps import make_scheduler, make_searcher, searched_trial_dirname
     from rlcli.core.train.tracking import tracking_callbacks
     from rlcli.core.train.tune_callbacks import StopGuard
 
     spec = prepared.spec
     if resume:
+        # The space again: Tune keeps it out of tuner.pkl, and without it the trials a searcher
+        # (or the variant generator) creates after the restore get placeholders where rlcli's
+        # callbacks belong (``'tuple' object is not callable`` in the trial).
         return tune.Tuner.restore(
-            str(spec.path), trainable=prepared.algorithm_cls, resume_unfinished=True, resume_errored=True
+            str(spec.path),
+            trainable=prepared.algorithm_cls,
+            param_space=param_space(prepared),
+            resume_unfinished=True,
+            resume_errored=True,
         )
     ck = spec.checkpoint
     return tune.Tuner(
@@ -409,6 +416,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
             scheduler=make_scheduler(spec)[0],
             search_alg=make_searcher(spec)[0],
             max_concurrent_trials=spec.max_concurrent_trials,
+            trial_dirname_creator=searched_trial_dirname if spec.search_alg else None,
         ),
         run_config=tune.RunConfig(
             name=spec.name,
@@ -437,6 +445,7 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
     from ray import tune
 
     from rlcli.core.train import tune_callbacks
+    from rlcli.core.train.sweeps import stopping_scheduler
 
     spec = prepared.spec
     for env in prepared.envs:
@@ -463,7 +472,8 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
     tune_callbacks.stop_problems.clear()
     tune_callbacks.set_sink(sink)
     guard = SignalGuard(sink.interrupting)
-    tuner = _tuner(prepared, resume, [tune_callbacks.ProgressCallback(request.show_metrics)])
+    progress = tune_callbacks.ProgressCallback(request.show_metrics, spec.stop, stopping_scheduler(spec))
+    tuner = _tuner(prepared, resume, [progress])
     silence_loggers(request.ray.verbose)
     timings.mark("fit_called")
     with guard.installed():

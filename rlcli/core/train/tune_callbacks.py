@@ -17,8 +17,9 @@ from ray import tune
 from rlcli.core import timings
 from rlcli.core.config.stopping import unknown_stop_keys, unknown_stop_message
 from rlcli.core.metrics import flatten, number
-from rlcli.core.spec import ProgressRow
+from rlcli.core.spec import EARLY_STOPPED, ProgressRow
 from rlcli.core.store.checkpoints import CHECKPOINT_INDEX
+from rlcli.core.store.experiment_dir import mark_stopped_early
 from rlcli.core.train.progress_rows import row_from_result
 
 
@@ -38,12 +39,27 @@ def set_sink(sink: ProgressSink | None) -> None:
     _active_sink = sink
 
 
+def criteria_met(criteria: dict[str, float], result: dict[str, Any]) -> bool:
+    """Tune's stop rule: any criterion reported and reached (``>=``)."""
+    flat = flatten(result)
+    return any(k in flat and number(flat[k]) is not None and flat[k] >= v for k, v in criteria.items())
+
+
 class ProgressCallback(tune.Callback):
     """Forwards every result and status change to the active sink, with the ``--show-metric``
-    values picked from each result."""
+    values picked from each result; marks the trials a scheduler stopped early.
 
-    def __init__(self, show_metrics: tuple[str, ...] = ()) -> None:
+    Tune ends a trial its scheduler stopped as TERMINATED, exactly like one that reached the
+    stop criteria. With a scheduler that stops trials (``scheduler`` set), a trial completed
+    without error whose last result meets none of ``stop`` was stopped by it: rlcli records that
+    beside the trial (:data:`EARLY_STOP_MARKER`) so the summary and ``analyze`` show it too."""
+
+    def __init__(
+        self, show_metrics: tuple[str, ...] = (), stop: dict[str, float] | None = None, scheduler: str | None = None
+    ) -> None:
         self.show_metrics = tuple(show_metrics)
+        self.stop = dict(stop or {})
+        self.scheduler = scheduler
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if _active_sink:
@@ -59,8 +75,21 @@ class ProgressCallback(tune.Callback):
             _active_sink.progress(row_from_result(str(trial), result, getattr(self, "show_metrics", ())))
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        status = "TERMINATED"
+        result = trial.last_result or {}
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler and result and not criteria_met(getattr(self, "stop", {}), result):
+            status = EARLY_STOPPED
+            mark_stopped_early(
+                trial.local_path,
+                {
+                    "scheduler": scheduler,
+                    "training_iteration": result.get("training_iteration"),
+                    "num_env_steps_sampled_lifetime": result.get("num_env_steps_sampled_lifetime"),
+                },
+            )
         if _active_sink:
-            _active_sink.trial_status(str(trial), "TERMINATED")
+            _active_sink.trial_status(str(trial), status)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if _active_sink:
@@ -103,7 +132,7 @@ class StopGuard(tune.Stopper):
                     stop_problems.append(message)
             self._abort = True
             return True
-        return any(k in flat and number(flat[k]) is not None and flat[k] >= v for k, v in self.criteria.items())
+        return criteria_met(self.criteria, result)
 
     def stop_all(self) -> bool:
         return self._abort
