@@ -142,6 +142,34 @@ def test_file_scheduler_mapping_with_flag_arguments_winning(capsys, tmp_path):
     assert (doc["s"]["scheduler"], doc["s"]["scheduler_config"]) == ("asha", {"max_t": 9000, "grace_period": 500})
 
 
+@pytest.mark.parametrize(
+    "algo, batch, steps",
+    [("PPO", "train_batch_size=500", 5000), ("DQN", "train_batch_size=64", 10_000)],  # DQN: 1000 sampled per iteration
+)
+def test_pbt_gets_an_env_step_interval_and_enough_kept_checkpoints(capsys, algo, batch, steps):
+    mutations = '{"hyperparam_mutations": {"lr": {"loguniform": [0.00001, 0.01]}}}'
+    args = ("train", "--run", algo, "--env", "CartPole-v1", "--name", "x", batch, "--keep-checkpoints-num", "1")
+    doc, err = _run(capsys, *args, "--scheduler", "pbt", "--scheduler-config", mutations)
+    assert doc["x"]["scheduler_config"]["perturbation_interval"] == steps  # 10 iterations, not Tune's 60
+    assert doc["x"]["keep_checkpoints_num"] == 3
+    assert f"pbt perturbs every {steps:,} num_env_steps_sampled_lifetime" in err
+    assert "pbt keeps 3 checkpoints per trial, not 1" in err
+
+
+def test_pbt_mutations_use_rlcli_markers():
+    from ray.tune.search.sample import Float, LogUniform
+
+    from rlcli.core.train.sweeps import make_scheduler
+
+    spec = ExperimentSpec("x", "PPO", "CartPole-v1", {}, {}, {}, None, "/tmp", scheduler="pbt")  # type: ignore[arg-type]
+    mutations = {"lr": {"loguniform": [1e-5, 1e-2]}, "gamma": [0.9, 0.99]}
+    spec = dataclasses.replace(spec, scheduler_config={"hyperparam_mutations": mutations, "perturbation_interval": 9})
+    scheduler, _ = make_scheduler(spec)
+    lr = scheduler._hyperparam_mutations["lr"]
+    assert isinstance(lr, Float) and isinstance(lr.get_sampler(), LogUniform) and (lr.lower, lr.upper) == (1e-5, 1e-2)
+    assert scheduler._hyperparam_mutations["gamma"] == [0.9, 0.99] and scheduler._perturbation_interval == 9
+
+
 def test_log_level_in_a_config_shows_the_trial_logs():
     def request(level: str | None) -> TrainRequest:
         config = {"log_level": level} if level else {}

@@ -75,6 +75,14 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
         ((*BASE, "record_env=videos"), ("record_env", "--video-every")),
         ((*BASE, "--scheduler", "ashaa"), ("Unknown scheduler 'ashaa'", "asha")),
         ((*BASE, "--scheduler", "asha", "--scheduler-config", '{"grace_perod": 2}'), ("grace_perod", "grace_period")),
+        (
+            (*BASE, "--scheduler", "pbt", "--scheduler-config", '{"hyperparam_mutations": {"lrr": [0.1]}}'),
+            ("hyperparam_mutations names 'lrr'", "'lr'"),
+        ),
+        (
+            (*BASE, "--scheduler", "pb2", "--scheduler-config", '{"hyperparam_bounds": {"gama": [0.9, 0.99]}}'),
+            ("hyperparam_bounds names 'gama'", "'gamma'"),
+        ),
         ((*BASE, "--resources-per-trial", '{"tpu": 1}'), ("unknown resource 'tpu'", "cpu and gpu")),
         ((*BASE, "--upload-dir", "s3://bucket/exp"), ("remote URI", "local directory")),
         ((*BASE, "--restore", "/nonexistent/ckpt"), ("does not exist",)),

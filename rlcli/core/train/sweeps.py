@@ -6,6 +6,7 @@ the one asked for."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
@@ -63,6 +64,66 @@ def stopping_scheduler(spec: ExperimentSpec) -> str | None:
         return None
     name = ALIASES.get(spec.scheduler.lower(), spec.scheduler.lower())
     return None if name in _NEVER_STOP else name
+
+
+#: Schedulers that exploit: a trial continues from another trial's checkpoint with mutated values.
+_EXPLOITING = ("pbt", "pbt_replay", "pb2")
+#: Their arguments that name config keys (the values to mutate, or PB2's bounds).
+_MUTATION_ARGS = ("hyperparam_mutations", "hyperparam_bounds")
+#: Tune warns that PBT with fewer kept checkpoints may delete one before another trial loads it.
+_MIN_KEPT_FOR_EXPLOIT = 3
+#: Perturb every this many iterations' worth of env steps unless told otherwise.
+PERTURB_EVERY_ITERATIONS = 10
+
+
+def arrange_exploits(
+    spec: ExperimentSpec, accepted_keys: set[str], iteration_steps: int
+) -> tuple[ExperimentSpec, list[str]]:
+    """What PBT, PBT-replay and PB2 need, arranged before the run, each with a notice:
+
+    - the config keys they mutate exist (a typo would be added to the config and fail in the trial);
+    - ``perturbation_interval``: Tune's default (60) is meant for seconds; rlcli counts env steps,
+      where 60 would perturb (and checkpoint) every iteration. It becomes
+      :data:`PERTURB_EVERY_ITERATIONS` iterations' worth (``iteration_steps`` each);
+    - Tune checkpoints the top trials itself at each perturbation; ``keep`` below
+      :data:`_MIN_KEPT_FOR_EXPLOIT` could delete one before a trial restores from it."""
+    name = ALIASES.get((spec.scheduler or "").lower(), (spec.scheduler or "").lower())
+    if name not in _EXPLOITING:
+        return spec, []
+    config = dict(spec.scheduler_config)
+    for arg in _MUTATION_ARGS:
+        for key in config.get(arg) or {}:
+            if key not in accepted_keys:
+                raise ConfigError(
+                    f"--scheduler-config: {arg} names '{key}', which is not a config key of {spec.algorithm}.",
+                    did_you_mean(str(key), accepted_keys) or "Mutate keys of the algorithm's config.",
+                )
+    notices = []
+    time_attr = config.get("time_attr", DEFAULT_TIME_ATTR)
+    interval = config.get("perturbation_interval")
+    if isinstance(interval, (int, float)) and time_attr == DEFAULT_TIME_ATTR and interval < iteration_steps:
+        notices.append(
+            f"{name}: perturbation_interval {interval:g} env steps is less than one iteration (about "
+            f"{iteration_steps:,}): it perturbs and checkpoints at every iteration"
+        )
+    if interval is None:
+        config["perturbation_interval"] = PERTURB_EVERY_ITERATIONS * iteration_steps
+        notices.append(
+            f"{name} perturbs every {config['perturbation_interval']:,} {time_attr} "
+            f"(about {PERTURB_EVERY_ITERATIONS} iterations; set perturbation_interval in --scheduler-config)"
+        )
+    checkpoint = spec.checkpoint
+    if checkpoint.keep is not None and checkpoint.keep < _MIN_KEPT_FOR_EXPLOIT:
+        notices.append(
+            f"{name} keeps {_MIN_KEPT_FOR_EXPLOIT} checkpoints per trial, not {checkpoint.keep}: a trial "
+            "restores from another's checkpoint, which must not be deleted first"
+        )
+        checkpoint = dataclasses.replace(checkpoint, keep=_MIN_KEPT_FOR_EXPLOIT)
+    notices.append(
+        f"{name} checkpoints the top trials at each perturbation and restarts the others from those "
+        "checkpoints with mutated values (see pbt_global.txt in the experiment dir)"
+    )
+    return dataclasses.replace(spec, scheduler_config=config, checkpoint=checkpoint), notices
 
 
 def _arguments(factory: Any) -> set[str]:

@@ -110,7 +110,7 @@ def prepare(
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
     if not envs and not offline.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
-    spec, checked = check_trial_extras(spec)
+    spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
@@ -136,12 +136,12 @@ def prepare(
     )
 
 
-def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]:
+def check_trial_extras(spec: ExperimentSpec, algorithm_cls: Any) -> tuple[ExperimentSpec, list[str]]:
     """``--restore`` names a checkpoint Ray 2.60 can load (a trial or experiment dir means its
     best checkpoint, as for ``rollout``), ``--video-every`` can write videos, ``--scheduler``
-    builds; all before Ray starts."""
+    builds (with what PBT needs arranged); all before Ray starts."""
     from rlcli.core.store.checkpoints import locate, old_stack_problem
-    from rlcli.core.train.sweeps import make_scheduler, make_searcher
+    from rlcli.core.train.sweeps import arrange_exploits, make_scheduler, make_searcher
     from rlcli.core.train.tracking import check_installed
 
     notices: list[str] = []
@@ -163,10 +163,31 @@ def check_trial_extras(spec: ExperimentSpec) -> tuple[ExperimentSpec, list[str]]
             raise UsageError(
                 "--video-every (monitor: true) needs the video extra.", "pip install 'rlcli[video]'"
             ) from None
-    notices += make_scheduler(spec)[1]
+    keys = keys_for_algorithm(algorithm_cls)
+    spec, arranged = arrange_exploits(spec, set(keys.accepted), iteration_env_steps(algorithm_cls, spec))
+    notices += make_scheduler(spec)[1] + arranged
     notices += make_searcher(spec)[1]
     check_installed(spec.tracking)
     return spec, notices
+
+
+def iteration_env_steps(algorithm_cls: Any, spec: ExperimentSpec) -> int:
+    """About how many env steps one training iteration samples, for defaults counted in env
+    steps: an off-policy algorithm's ``min_sample_timesteps_per_iteration`` (its train batch is
+    drawn from the replay buffer), else the train batch (per learner, times the learners); from
+    the config, else the algorithm's defaults."""
+    config = spec.config
+    try:
+        default = algorithm_cls.get_default_config()
+        min_steps = config.get("min_sample_timesteps_per_iteration", default.min_sample_timesteps_per_iteration)
+        if isinstance(min_steps, int) and min_steps > 0:
+            return min_steps
+        batch = config.get("train_batch_size_per_learner") or config.get("train_batch_size")
+        batch = batch if isinstance(batch, int) else default.train_batch_size_per_learner
+        learners = config.get("num_learners", default.num_learners)
+        return int(batch) * max(1, learners if isinstance(learners, int) else 1)
+    except Exception:  # a config RLlib itself cannot size (no batch at all): a middling guess
+        return 1000
 
 
 def prepare_all(
