@@ -163,10 +163,19 @@ def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> 
     type=click.Choice(["auto", "trial", "config"]),
     default="auto",
     show_default=True,
-    help="A line per trial, or per config (mean ± std over its seeds); auto: config when seeds repeat.",
+    help="A line per trial, or per config (the mean over its seeds); auto: config when seeds repeat.",
+)
+@click.option(
+    "--band",
+    type=click.Choice(["ci", "std"]),
+    default="ci",
+    show_default=True,
+    help="Around a config's mean: its 95% bootstrap interval over the seeds, or ± their std.",
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write a .png, .svg or .pdf instead.")
-def plot(experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, group: str, out: str | None) -> int:
+def plot(
+    experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, group: str, band: str, out: str | None
+) -> int:
     """Learning curves of one or more experiments, in the terminal or to an image file.
 
     \b
@@ -182,7 +191,7 @@ def plot(experiments: tuple[str, ...], metric: str, x_axis: str, smooth: int, gr
     console = Console()
     if out:
         plots.check_file_format(Path(out))
-    lines = curves.build_curves(_load_experiments(experiments, metric, console), metric, x_axis, smooth, group)
+    lines = curves.build_curves(_load_experiments(experiments, metric, console), metric, x_axis, smooth, group, band)
     title = f"{metric}" + (f" (moving average of {smooth})" if smooth > 1 else "")
     xlabel = curves.X_AXES[x_axis][1]
     if out:

@@ -55,6 +55,24 @@ def test_constant_runs_have_a_zero_width_interval_and_seeds_repeat():
     )
 
 
+def test_curve_band_is_the_bootstrap_interval_of_the_mean_at_each_point():
+    """60 runs over 3 points, each point with its own spread: the band matches the normal
+    approximation there, and equals the per-point percentile bootstrap computed directly."""
+    rng = np.random.default_rng(1)
+    runs = rng.normal([0.0, 5.0, 10.0], [1.0, 3.0, 0.5], size=(60, 3))
+    low, high = seed_stats.bootstrap_band(runs)
+    half = 1.96 * runs.std(axis=0, ddof=1) / np.sqrt(60)
+    np.testing.assert_allclose(low, runs.mean(axis=0) - half, atol=0.12 * half.max())
+    np.testing.assert_allclose(high, runs.mean(axis=0) + half, atol=0.12 * half.max())
+    draws = np.random.default_rng(seed_stats.SEED)  # the same resamples of whole runs, one by one
+    means = []
+    for start in range(0, seed_stats.BOOTSTRAP_REPS, 250):
+        picks = draws.integers(0, 60, (min(250, seed_stats.BOOTSTRAP_REPS - start), 60))
+        means += [runs[pick].mean(axis=0) for pick in picks]
+    np.testing.assert_allclose((low, high), np.quantile(np.array(means), [0.025, 0.975], axis=0))
+    np.testing.assert_allclose(seed_stats.bootstrap_band(np.full((4, 2), 7.0)), np.full((2, 2), 7.0))  # no spread
+
+
 def _trial(exp: Path, name: str, lr: float, seed: int, returns: list[float]) -> None:
     trial = exp / name
     trial.mkdir(parents=True)

@@ -49,11 +49,19 @@ def test_config_curves_are_mean_and_std_over_seeds():
         record("t1", {"lr": 0.1, "seed": 1}, [10.0, 20.0, 30.0]),
         record("t2", {"lr": 0.2, "seed": 0}, [5.0, 5.0, 5.0]),
     ]
-    curves = build_curves({"exp": records}, METRIC, "steps", 1, "auto")
+    curves = build_curves({"exp": records}, METRIC, "steps", 1, "auto", band="std")
     mean = next(c for c in curves if c.trials == 2)
     assert mean.x[0] == 100 and mean.x[-1] == 300
     assert mean.y[0] == pytest.approx(5.0) and mean.y[-1] == pytest.approx(25.0)
     assert mean.high[-1] - mean.low[-1] == pytest.approx(10.0)  # ± one std (5)
+    assert "mean ± std of 2 trials" in mean.label
+    # The default band: a resample of the 2 seeds ends at mean 20, 25 or 30 (p = 1/4, 1/2, 1/4),
+    # so the 95% interval at the end is [20, 30]; at x=200 (returns 10 and 20) it is [10, 20].
+    ci = next(c for c in build_curves({"exp": records}, METRIC, "steps", 1, "config") if c.trials == 2)
+    assert (ci.low[-1], ci.high[-1]) == pytest.approx((20.0, 30.0))
+    middle = ci.x.index(min(ci.x, key=lambda x: abs(x - 200)))
+    assert ci.low[middle] == pytest.approx(10.0, abs=0.2) and ci.high[middle] == pytest.approx(20.0, abs=0.2)
+    assert "mean, 95% bootstrap CI of 2 trials" in ci.label
     per_trial = build_curves({"exp": records}, METRIC, "iterations", 1, "trial")
     assert len(per_trial) == 3 and per_trial[0].x == [1, 2, 3]
 

@@ -1,5 +1,6 @@
 """Learning curves and comparisons from trial records: the x axis, smoothing, trials of one
-config (seeds) folded into mean ± std on a shared grid, steps to a threshold. Plain numbers in,
+config (seeds) folded into their mean on a shared grid with a band (95% bootstrap interval, or
+± std), steps to a threshold. Plain numbers in,
 plain numbers out; drawing is ``plots``'s job."""
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ X_AXES = {
     "time": ("time_total_s", "seconds"),
 }
 GRID_POINTS = 200
+#: What the band around a config's mean curve shows: the 95% stratified-bootstrap interval of the
+#: mean over its seeds (how sure the mean is), or the std over them (how much seeds differ).
+BANDS = ("ci", "std")
 
 
 @dataclass
@@ -29,7 +33,7 @@ class Curve:
     label: str
     x: list[float]
     y: list[float]
-    low: list[float] | None = None  # mean - std, for a config over several trials
+    low: list[float] | None = None  # the band's bounds, for a config over several trials
     high: list[float] | None = None
     trials: int = 1
 
@@ -92,10 +96,10 @@ def config_groups(experiments: dict[str, list[TrialRecord]]) -> list[tuple[str, 
 
 
 def build_curves(
-    experiments: dict[str, list[TrialRecord]], metric: str, x_axis: str, window: int, group: str
+    experiments: dict[str, list[TrialRecord]], metric: str, x_axis: str, window: int, group: str, band: str = "ci"
 ) -> list[Curve]:
-    """One curve per trial (``trial``), or per config with mean ± std over its trials (``config``);
-    ``auto`` picks ``config`` when some config ran more than once."""
+    """One curve per trial (``trial``), or per config: the mean over its trials with ``band``
+    (``config``); ``auto`` picks ``config`` when some config ran more than once."""
     groups = config_groups(experiments)
     if group == "auto":
         group = "config" if any(len(members) > 1 for _, _, members in groups) else "trial"
@@ -103,7 +107,7 @@ def build_curves(
     for exp_name, config, members in groups:
         label = f"{exp_name}: {config}" if len(experiments) > 1 else config
         if group == "config" and len(members) > 1:
-            mean = _mean_curve(label, members, metric, x_axis, window)
+            mean = _mean_curve(label, members, metric, x_axis, window, band)
             curves += [mean] if mean is not None else []
             continue
         for record in members:
@@ -122,9 +126,11 @@ def _trial_tag(name: str) -> str:
     return next((p for p in parts if p.isdigit() and len(p) == 5), name[:24])
 
 
-def _mean_curve(label: str, members: list[TrialRecord], metric: str, x_axis: str, window: int) -> Curve | None:
-    """Mean and std over trials at shared x values: each trial interpolated linearly on a grid
-    up to the smallest final x among them (beyond it some trials have no data)."""
+def _mean_curve(
+    label: str, members: list[TrialRecord], metric: str, x_axis: str, window: int, band: str
+) -> Curve | None:
+    """The mean over trials at shared x values, with ``band`` around it: each trial interpolated
+    linearly on a grid up to the smallest final x among them (beyond it some trials have no data)."""
     import numpy as np
 
     series = [points(r, metric, x_axis) for r in members]
@@ -137,13 +143,18 @@ def _mean_curve(label: str, members: list[TrialRecord], metric: str, x_axis: str
         return None
     grid = np.linspace(start, stop, GRID_POINTS)
     stacked = np.stack([np.interp(grid, xs, ys) for xs, ys in series])
-    mean, std = stacked.mean(axis=0), stacked.std(axis=0)
+    mean = stacked.mean(axis=0)
+    if band == "std":
+        low, high, what = mean - stacked.std(axis=0), mean + stacked.std(axis=0), "mean ± std"
+    else:
+        low, high = seed_stats.bootstrap_band(stacked)
+        what = "mean, 95% bootstrap CI"
     return Curve(
-        f"{label} (mean ± std of {len(series)} trials)",
+        f"{label} ({what} of {len(series)} trials)",
         grid.tolist(),
         mean.tolist(),
-        (mean - std).tolist(),
-        (mean + std).tolist(),
+        low.tolist(),
+        high.tolist(),
         len(series),
     )
 

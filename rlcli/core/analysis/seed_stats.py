@@ -58,6 +58,30 @@ def stratified_bootstrap_ci(
     return float(low), float(high)
 
 
+#: Resamples drawn at once by :func:`bootstrap_band`: bounds its memory for many seeds.
+_BAND_CHUNK = 250
+
+
+def bootstrap_band(
+    runs: np.ndarray, reps: int = BOOTSTRAP_REPS, confidence: float = CONFIDENCE, seed: int = SEED
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% bootstrap interval of the mean over runs at each point of a learning curve.
+    ``runs`` is (runs, points), every run on the same x grid; a resample draws whole runs (with
+    replacement), so one seed's curve stays together, as a seed's points are not independent."""
+    curves = np.asarray(runs, dtype=float)
+    if curves.ndim != 2 or curves.shape[0] == 0:
+        raise ValueError("bootstrap_band needs a (runs, points) array with at least one run")
+    rng = np.random.default_rng(seed)
+    n = curves.shape[0]
+    means = np.empty((reps, curves.shape[1]))
+    for start in range(0, reps, _BAND_CHUNK):
+        count = min(_BAND_CHUNK, reps - start)
+        means[start : start + count] = curves[rng.integers(0, n, (count, n))].mean(axis=1)
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail], axis=0)
+    return low, high
+
+
 def probability_of_improvement(x: Sequence[float], y: Sequence[float]) -> float:
     """P(X > Y) + P(X = Y) / 2 over all pairs of a run of X and a run of Y."""
     a = np.asarray(x, dtype=float)[:, None]
