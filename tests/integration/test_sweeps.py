@@ -168,7 +168,9 @@ def test_wandb_offline_and_mlflow_log_the_run(rlcli_exe, tmp_path):
     exp = tmp_path / "tracked"
     (trial,) = trial_dirs(exp)
     offline_runs = [p for p in (tmp_path / "wandb-files").rglob("offline-run-*") if p.is_dir()]
-    assert len(offline_runs) == 1 and list(offline_runs[0].glob("*.wandb"))
+    (records,) = offline_runs[0].glob("*.wandb")
+    data = records.read_bytes()  # protobuf records: the config's keys appear as plain bytes
+    assert len(offline_runs) == 1 and b"gamma" in data and b"rlcli_checkpoints" in data  # resolved config
     mlflow.set_tracking_uri(f"sqlite:///{exp / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["tracked"])
     assert len(runs) == 1
@@ -176,6 +178,9 @@ def test_wandb_offline_and_mlflow_log_the_run(rlcli_exe, tmp_path):
     params = json.loads((trial / "params.json").read_text())  # the trial's config, as Tune saved it
     assert int(run["params.train_batch_size"]) == params["train_batch_size"] == 200
     assert run["metrics.training_iteration"] == 2
+    resolved = result_rows(trial)[-1]["config"]  # RLlib's whole config, defaults included
+    assert "gamma" not in params and run["params.gamma"] == str(resolved["gamma"]) == "0.99"
+    assert run["params.num_epochs"] == "1" and not any(c.startswith("metrics.config/") for c in runs)
     assert "metrics.rlcli/episode_return_rolling_mean" in runs
     paths = [Path(p) for p in json.loads(run["tags.rlcli_checkpoints"])]
     assert [p.name for p in paths] == ["checkpoint_000000", "checkpoint_000001"]

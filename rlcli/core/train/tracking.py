@@ -1,7 +1,8 @@
 """Experiment tracking through Tune's own logger callbacks: W&B (``WandbLoggerCallback``) and
 MLflow (``MLflowLoggerCallback``), with RLlib's example-script flag names (``--wandb-project``,
 ``--wandb-key``, ``--wandb-run-name``) and rlcli's for MLflow. Each logged run carries the
-trial's resolved config, every reported metric and its checkpoint paths (W&B: the run config's
+trial's resolved config (RLlib's whole config with its defaults, as each result reports it),
+every reported metric and its checkpoint paths (W&B: the run config's
 ``rlcli_checkpoints``; MLflow: the run's ``rlcli_checkpoint`` tag, the newest, and
 ``rlcli_checkpoints``, all of them).
 
@@ -75,11 +76,43 @@ def _wandb_callback(tracking: Tracking, name: str) -> Any:
     )
 
 
+#: MLflow takes at most 100 params per batch and 6,000 characters per value.
+_MLFLOW_BATCH, _MLFLOW_VALUE_CHARS = 100, 6000
+
+
 def _mlflow_callback(uri: str, name: str) -> Any:
     from ray.air.integrations.mlflow import MLflowLoggerCallback
 
     class MLflowWithCheckpoints(MLflowLoggerCallback):
-        """Tune's MLflow logger, plus each saved checkpoint's path as run tags."""
+        """Tune's MLflow logger, plus: the resolved config as params (Tune logs only the keys the
+        trial was given; RLlib reports the whole config, defaults included, in each result), no
+        ``config/...`` numbers among the metrics, and each checkpoint's path as run tags."""
+
+        def log_trial_result(self, iteration: int, trial: Any, result: dict) -> None:
+            resolved = result.get("config")
+            if isinstance(resolved, dict) and not getattr(trial, "_rlcli_resolved_logged", False):
+                self._log_resolved_config(trial, resolved)
+                trial._rlcli_resolved_logged = True
+            super().log_trial_result(iteration, trial, {k: v for k, v in result.items() if k != "config"})
+
+        def _log_resolved_config(self, trial: Any, resolved: dict) -> None:
+            from mlflow.entities import Param
+            from ray.tune.utils import flatten_dict
+
+            run_id = self._trial_runs.get(trial)
+            if run_id is None:
+                return
+            given = set(flatten_dict(dict(trial.config)))  # logged already; MLflow params never change
+            params = [
+                Param(str(key), str(value)[:_MLFLOW_VALUE_CHARS])
+                for key, value in flatten_dict(resolved).items()
+                if key not in given
+            ]
+            import mlflow
+
+            client = mlflow.MlflowClient(tracking_uri=self.tracking_uri)
+            for start in range(0, len(params), _MLFLOW_BATCH):
+                client.log_batch(run_id, params=params[start : start + _MLFLOW_BATCH])
 
         def log_trial_save(self, trial: Any) -> None:
             run_id = self._trial_runs.get(trial)
