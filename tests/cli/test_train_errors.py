@@ -96,6 +96,15 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
             ("max_concurent", "max_concurrent"),
         ),
         ((*BASE, "--search-alg", "hyperopt", "lr={grid_search: [0.1, 0.2]}"), ("grid_search", "choice")),
+        (
+            (*BASE, "--search-alg", "bayesopt", "lr={choice: [0.001, 0.01]}"),
+            ("bayesopt cannot search this config's space", "Categorical"),
+        ),
+        ((*BASE, "--search-alg", "zoopt"), ("stops suggesting after its initial samples", "Use optuna")),
+        (
+            (*BASE, "--search-alg", "nevergrad", "--search-config", '{"optimizer": "OnePlusOnee"}'),
+            ("not a Nevergrad optimizer", "OnePlusOne"),
+        ),
         ((*BASE, "--max-concurrent-trials", "0"), ("--max-concurrent-trials",)),
     ],
 )

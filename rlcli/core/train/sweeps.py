@@ -7,6 +7,7 @@ the one asked for."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import inspect
 from typing import Any
 
@@ -166,11 +167,27 @@ SEARCH_EXTRAS = {
     "nevergrad": "nevergrad",
     "ax": "ax",
     "hebo": "hebo",
-    "zoopt": "zoopt",
     "bohb": "bohb",
 }
+#: Searchers Tune 2.60 ships that cannot run a sweep to its end, and why (found by
+#: tests/unit/test_searchers.py's protocol run).
+BROKEN_SEARCHERS = {
+    "zoopt": "Tune 2.60's ZOOpt search stops suggesting after its initial samples (zoopt 0.4.1 and 0.4.2: "
+    "SRacos waits for a result that already came), so the sweep would wait forever",
+}
+#: The module each of those searchers imports (to tell a missing package from a bad argument:
+#: Tune's searchers report both with ``assert``).
+SEARCH_MODULES = {
+    "optuna": "optuna",
+    "hyperopt": "hyperopt",
+    "bayesopt": "bayes_opt",
+    "nevergrad": "nevergrad",
+    "ax": "ax",
+    "hebo": "hebo",
+    "bohb": "hpbandster",
+}
 #: Searchers that only suggest from distributions (they reject grid_search in the space).
-_GRID_FREE = ("optuna", "hyperopt", "bayesopt", "nevergrad", "ax", "hebo", "zoopt", "bohb")
+_GRID_FREE = ("optuna", "hyperopt", "bayesopt", "nevergrad", "ax", "hebo", "bohb")
 
 
 def searcher_names() -> list[str]:
@@ -179,19 +196,25 @@ def searcher_names() -> list[str]:
     return sorted(SEARCH_ALG_IMPORT)
 
 
-def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
+def make_searcher(spec: ExperimentSpec, check_space: bool = False) -> tuple[Any, list[str]]:
     """The Tune search algorithm of ``spec`` (None: Tune's default random/grid generator), built
     by Tune's ``create_searcher`` after the same argument check as the schedulers get; a missing
-    package is one line naming the rlcli extra that installs it."""
+    package is one line naming the rlcli extra that installs it. ``check_space`` also hands a
+    second one the config's search space, as Tune will, so a distribution the library cannot
+    search (BayesOpt and ``choice``) is an error before Ray starts, not inside ``fit``."""
     if not spec.search_alg:
         return None, []
-    from ray.tune.search import SEARCH_ALG_IMPORT, create_searcher
+    from ray.tune.search import SEARCH_ALG_IMPORT
 
     name = spec.search_alg.lower()
     if name not in SEARCH_ALG_IMPORT:
         raise UsageError(
             f"Unknown search algorithm '{spec.search_alg}'.",
             did_you_mean(name, searcher_names()) or f"Choose one of {', '.join(searcher_names())}.",
+        )
+    if name in BROKEN_SEARCHERS:
+        raise UsageError(
+            f"--search-alg {name}: {BROKEN_SEARCHERS[name]}.", "Use optuna, hyperopt, nevergrad or bayesopt."
         )
     if name in _GRID_FREE and searchspace.has_grid(spec.config):
         raise ConfigError(
@@ -201,9 +224,28 @@ def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
     accepted = _arguments(SEARCH_ALG_IMPORT[name])
     kwargs, notices = _ranking(dict(spec.search_config), accepted, "search algorithm", "--search-config")
     _check_arguments(kwargs, accepted, f"Tune's {name} search algorithm", "--search-config")
+    searcher = _create_searcher(name, kwargs, notices)
+    if check_space:
+        checked = _create_searcher(name, kwargs, [])
+        try:
+            checked.set_search_properties(None, None, searchspace.to_tune(spec.config))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"--search-alg {name} cannot search this config's space: {exc}",
+                "Use the distributions it supports, or another --search-alg.",
+            ) from None
+    return searcher, notices
+
+
+def _create_searcher(name: str, kwargs: dict[str, Any], notices: list[str]) -> Any:
+    from ray.tune.search import create_searcher
+
     try:
-        return create_searcher(name, **kwargs), notices
+        return create_searcher(name, **_library_objects(name, kwargs, notices))
     except (ImportError, AssertionError) as exc:  # Tune's searchers assert that their library is there
+        module = SEARCH_MODULES.get(name)
+        if isinstance(exc, AssertionError) and module and importlib.util.find_spec(module) is not None:
+            raise ConfigError(f"Tune's {name} search algorithm rejects --search-config: {exc}") from None
         extra = SEARCH_EXTRAS.get(name, name)
         raise UsageError(
             f"--search-alg {name} needs a package that is not installed ({exc}).",
@@ -211,6 +253,34 @@ def make_searcher(spec: ExperimentSpec) -> tuple[Any, list[str]]:
         ) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tune's {name} search algorithm rejects --search-config: {exc}") from None
+
+
+#: Nevergrad's optimizer when --search-config names none (the one nevergrad recommends).
+NEVERGRAD_DEFAULT = "NGOpt"
+
+
+def _library_objects(name: str, kwargs: dict[str, Any], notices: list[str]) -> dict[str, Any]:
+    """Arguments a searcher takes only as its library's objects, from the names JSON can carry:
+    Nevergrad's ``optimizer`` (``"OnePlusOne"`` → ``ng.optimizers.registry["OnePlusOne"]``)."""
+    if name != "nevergrad":
+        return kwargs
+    try:
+        import nevergrad as ng
+    except ImportError:
+        return kwargs  # create_searcher says which package is missing
+    optimizer = kwargs.get("optimizer")
+    if optimizer is None:
+        optimizer = NEVERGRAD_DEFAULT
+        notices.append(f"nevergrad optimizer: {optimizer} (set optimizer in --search-config)")
+    if isinstance(optimizer, str):
+        registry = ng.optimizers.registry
+        if optimizer not in registry:
+            raise ConfigError(
+                f"--search-config: '{optimizer}' is not a Nevergrad optimizer.",
+                did_you_mean(optimizer, list(registry)) or "See nevergrad's optimizers registry for names.",
+            )
+        kwargs = {**kwargs, "optimizer": registry[optimizer]}
+    return kwargs
 
 
 def searched_trial_dirname(trial: Any) -> str:

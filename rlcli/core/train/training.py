@@ -166,7 +166,7 @@ def check_trial_extras(spec: ExperimentSpec, algorithm_cls: Any) -> tuple[Experi
     keys = keys_for_algorithm(algorithm_cls)
     spec, arranged = arrange_exploits(spec, set(keys.accepted), iteration_env_steps(algorithm_cls, spec))
     notices += make_scheduler(spec)[1] + arranged
-    notices += make_searcher(spec)[1]
+    notices += make_searcher(spec, check_space=True)[1]
     check_installed(spec.tracking)
     return spec, notices
 
