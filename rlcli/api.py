@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rlcli.core import remote_storage
 from rlcli.core.spec import ExperimentResult, RayOptions, TrainRequest
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ def load_trials(
     records: list[TrialRecord] = []
     seen: set[Path] = set()
     for path in (paths,) if isinstance(paths, (str, Path)) else paths:
+        if remote_storage.is_remote(path):
+            path = remote_storage.pull(str(path))  # its local mirror (results, no checkpoint files)
         resolved = Path(path).expanduser().resolve()
         if resolved not in seen:
             seen.add(resolved)
@@ -140,7 +143,10 @@ def best_checkpoint(
     from rlcli.core.store.checkpoints import resolve_metric
 
     metric = resolve_metric(metric)
-    return best(load_trials(path, metric, ("training_iteration",), warn), metric, mode, scope)
+    found = best(load_trials(path, metric, ("training_iteration",), warn), metric, mode, scope)
+    if remote_storage.is_remote(path):  # the checkpoint's own place, not its marker in the mirror
+        return dataclasses.replace(found, path=remote_storage.to_uri(Path(found.path), str(path)))
+    return found
 
 
 def trial_table(path: str | Path, query: TableQuery, warn: Notice = _ignore) -> Table:

@@ -275,7 +275,7 @@ class TrainProgress:
         state = "already finished" if result.already_finished else ("interrupted" if result.interrupted else "done")
         lines = [
             f"Experiment {spec.name}: {state}, {len(result.trials)} trial(s), {errored} errored",
-            f"  results:          {spec.path}",
+            f"  results:          {spec.location}",
         ]
         best = result.best
         if best is not None:

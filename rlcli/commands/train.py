@@ -38,7 +38,7 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
         spec, trial = errored[0]
         raise TrainingFailed(
             f"{len(errored)} trial(s) errored; first: {trial.name}: {trial.error or 'unknown error'}.",
-            f"Details: {trial.error_file or spec.path}",
+            f"Details: {trial.error_file or spec.location}",
         )
     return 0
 

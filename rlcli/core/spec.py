@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlcli.core import remote_storage
+
 DEFAULT_METRIC = "env_runners/episode_return_mean"
 
 
@@ -75,8 +77,22 @@ class ExperimentSpec:
 
     @property
     def path(self) -> Path:
-        """The experiment directory Tune writes: ``<storage_path>/<name>``."""
+        """The experiment directory Tune writes, ``<storage_path>/<name>``; with remote storage
+        (``s3://...``) its local mirror, which rlcli reads and writes (:mod:`remote_storage`)."""
+        if remote_storage.is_remote(self.storage_path):
+            return remote_storage.mirror_dir(self.location)
         return Path(self.storage_path) / self.name
+
+    @property
+    def remote(self) -> bool:
+        return remote_storage.is_remote(self.storage_path)
+
+    @property
+    def location(self) -> str:
+        """Where the experiment is: its URI with remote storage, else its directory."""
+        if remote_storage.is_remote(self.storage_path):
+            return remote_storage.join(self.storage_path, self.name)
+        return str(Path(self.storage_path) / self.name)
 
     @property
     def env_ids(self) -> list[str]:

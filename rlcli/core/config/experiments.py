@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import searchspace
+from rlcli.core import remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.overrides import load_mapping, merge_sources, parse_override, route_overrides
 from rlcli.core.config.pyconfig import is_python_file, load_python_experiment
@@ -381,11 +381,8 @@ def _storage_path(value: Any) -> str:
     if value.startswith("file://"):
         value = value[len("file://") :]
     elif "://" in value:
-        raise UsageError(
-            f"storage path '{value}' is a remote URI; rlcli keeps its experiment files (spec, lock, "
-            "checkpoint index) on a local or mounted path.",
-            "Pass a local directory (or a mounted bucket), and sync it afterwards (e.g. aws s3 sync).",
-        )
+        remote_storage.check_uri(value)
+        return value.rstrip("/")
     return os.path.abspath(os.path.expanduser(value))
 
 
@@ -407,8 +404,14 @@ def resume_inputs(inputs: TrainInputs) -> TrainInputs:
 
     if inputs.files or inputs.run or not inputs.name:
         return inputs
-    storage = Path(inputs.storage_path or default_storage_path()).expanduser()
-    spec_file = storage / inputs.name / SPEC_FILE
+    root = inputs.storage_path or default_storage_path()
+    if remote_storage.is_remote(root):  # the saved spec, through the experiment's local mirror
+        location = remote_storage.join(root.rstrip("/"), inputs.name)
+        remote_storage.pull(location)
+        storage, spec_file = root, remote_storage.mirror_dir(location) / SPEC_FILE
+    else:
+        storage = str(Path(root).expanduser())
+        spec_file = Path(storage) / inputs.name / SPEC_FILE
     if not spec_file.is_file():
         raise UsageError(
             f"No rlcli experiment '{inputs.name}' to resume under {storage} (no {SPEC_FILE}).",

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from rlcli.core import remote_storage
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.rllib.resolve import env_creator, resolve_env
 from rlcli.core.rollout.legacy_out import PICKLE_SUFFIXES, LegacySaver, LegacyStep, is_parquet, saver_for
@@ -343,9 +344,14 @@ def rollout_checkpoint(
     from rlcli.core.store.checkpoints import locate
 
     check_options(options)
-    ref = locate(path, selection)
+    ref = locate(remote_storage.pull(str(path)) if remote_storage.is_remote(path) else path, selection)
     detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
-    notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
+    if remote_storage.is_remote(path):  # the mirror holds checkpoint markers; fetch the chosen one whole
+        uri = remote_storage.to_uri(ref.path, str(path))
+        notice(f"checkpoint {uri}{detail}: {ref.reason}; downloading it to {ref.path}")
+        remote_storage.pull(uri, with_checkpoints=True)
+    else:
+        notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
     out = options.get("out")
     if out and not is_parquet(out) and Path(out).suffix.lower() not in PICKLE_SUFFIXES:
         notice(f"--out '{out}': written as the old rllib rollout pickle (name it *.parquet for RLlib's offline format)")

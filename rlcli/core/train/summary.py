@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rlcli.core import remote_storage
 from rlcli.core.analysis.trials import read_trial
 from rlcli.core.errors import UsageError
 from rlcli.core.metrics import number, pick
@@ -21,9 +22,10 @@ def best_checkpoint(path: str | Path, spec: ExperimentSpec) -> str | None:
     use (:func:`rlcli.core.store.checkpoints.locate`); None when there is none."""
     selection = Selection(metric=spec.checkpoint.score_attr or DEFAULT_METRIC, mode=spec.checkpoint.score_order)
     try:
-        return str(locate(path, selection).path)
+        found = locate(path, selection).path
     except UsageError:
         return None
+    return remote_storage.to_uri(found, spec.location) if spec.remote else str(found)  # remote: not the mirror
 
 
 def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
@@ -31,18 +33,27 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
     only the last), its best checkpoint on disk, and its error in one line."""
     metrics = result.metrics or {}
     last_return = number(pick(metrics, DEFAULT_METRIC))
-    history = _returns(result.path)
+    trial_dir = _local_trial_dir(result.path, spec)
+    history = _returns(trial_dir)
     return TrialSummary(
         name=os.path.basename(result.path.rstrip("/")) if result.path else "?",
-        status=_status(result, metrics),
+        status=_status(result, metrics, trial_dir),
         iterations=int(metrics.get("training_iteration", 0) or 0),
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
         best_return=max(history) if history else last_return,
         last_return=last_return,
-        best_checkpoint=best_checkpoint(result.path, spec) if result.path else None,
-        error_file=_error_file(result),
+        best_checkpoint=best_checkpoint(trial_dir, spec) if trial_dir else None,
+        error_file=_error_file(result, trial_dir),
         error=_first_line(result.error) if result.error is not None else None,
     )
+
+
+def _local_trial_dir(path: str | None, spec: ExperimentSpec) -> str | None:
+    """The trial's dir to read: Tune's path, or with remote storage (where Tune's is a bucket
+    path) the trial's place in the experiment's local mirror."""
+    if not path:
+        return None
+    return str(spec.path / os.path.basename(path.rstrip("/"))) if spec.remote else path
 
 
 def _returns(trial_path: str | None) -> list[float]:
@@ -51,18 +62,18 @@ def _returns(trial_path: str | None) -> list[float]:
     return [v for v in read_trial(Path(trial_path), (DEFAULT_METRIC,)).values(DEFAULT_METRIC) if v is not None]
 
 
-def _status(result: Any, metrics: dict[str, Any]) -> str:
+def _status(result: Any, metrics: dict[str, Any], trial_dir: str | None) -> str:
     if result.error is not None:
         return "ERROR"
-    if result.path and stopped_early(result.path):
+    if trial_dir and stopped_early(trial_dir):
         return EARLY_STOPPED
     return "TERMINATED" if metrics.get("done") else "STOPPED"
 
 
-def _error_file(result: Any) -> str | None:
-    if result.error is None or not result.path:
+def _error_file(result: Any, trial_dir: str | None) -> str | None:
+    if result.error is None or not trial_dir:
         return None
-    candidate = os.path.join(result.path, "error.txt")
+    candidate = os.path.join(trial_dir, "error.txt")
     return candidate if os.path.exists(candidate) else None
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import searchspace, timings
+from rlcli.core import remote_storage, searchspace, timings
 from rlcli.core.config.spec_file import write_spec_file
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.legacy import offline
@@ -145,6 +145,8 @@ def check_trial_extras(spec: ExperimentSpec, algorithm_cls: Any) -> tuple[Experi
     from rlcli.core.train.tracking import check_installed
 
     notices: list[str] = []
+    if spec.remote:
+        remote_storage.reachable(spec.storage_path)
     if spec.restore:
         found = locate(spec.restore).path
         problem = old_stack_problem(found)
@@ -253,7 +255,11 @@ DEFAULT_MIN_FREE_MB = 200
 
 
 def check_storage(path: str) -> None:
-    """Fail before training when results could not be written: unwritable or (nearly) full."""
+    """Fail before training when results could not be written: unwritable or (nearly) full.
+    Remote storage: it can be reached (writes are the storage's business)."""
+    if remote_storage.is_remote(path):
+        remote_storage.reachable(path)
+        return
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".rlcli-write-test-"):
@@ -279,10 +285,14 @@ def resolve_resume_target(spec: ExperimentSpec, named: bool) -> ExperimentSpec:
     """The experiment ``--resume`` continues: the named one, or without ``--name`` the newest of
     the same algo and env. Checked before anything is written into the storage path; the name
     is the user's (or an existing experiment's), never one to replace with ``_2``."""
+    if spec.remote:
+        remote_storage.pull(spec.location)
     if has_experiment_state(spec.path):
         return dataclasses.replace(spec, auto_named=False)
     if named:
-        raise UsageError(f"Nothing to resume at '{spec.path}'.", "Check --name and --storage-path.")
+        raise UsageError(f"Nothing to resume at '{spec.location}'.", "Check --name and --storage-path.")
+    if spec.remote:
+        raise UsageError(f"Nothing to resume at '{spec.location}'.", "Check --name and --storage-path.")
     latest = find_latest_experiment(spec)
     if latest is None:
         raise UsageError(
@@ -422,7 +432,7 @@ def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> 
         # (or the variant generator) creates after the restore get placeholders where rlcli's
         # callbacks belong (``'tuple' object is not callable`` in the trial).
         return tune.Tuner.restore(
-            str(spec.path),
+            spec.location,
             trainable=prepared.algorithm_cls,
             param_space=param_space(prepared),
             resume_unfinished=True,
@@ -472,12 +482,12 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
     for env in prepared.envs:
         register_env(env)
     if resume:
-        if not tune.Tuner.can_restore(str(spec.path)):
+        if not tune.Tuner.can_restore(spec.location):
             from rlcli.core.train.local_trial import resume_hint
 
-            raise UsageError(f"Nothing to resume at '{spec.path}'.", resume_hint(spec.path))
+            raise UsageError(f"Nothing to resume at '{spec.location}'.", resume_hint(spec.path))
         if not unfinished_trials(spec.path):
-            grid = tune.Tuner.restore(str(spec.path), trainable=prepared.algorithm_cls).get_results()
+            grid = tune.Tuner.restore(spec.location, trainable=prepared.algorithm_cls).get_results()
             return ExperimentResult(
                 spec,
                 summarize_grid(grid, spec),
@@ -489,7 +499,9 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
             f"Experiment '{spec.name}' already exists in {spec.storage_path}.",
             "Pass --resume to continue it, or --name NEW_NAME for a new experiment.",
         )
-    write_spec_file(spec, request.command_line)
+    written = write_spec_file(spec, request.command_line)
+    if spec.remote:
+        remote_storage.push_file(written, spec.location)
     tune_callbacks.stop_problems.clear()
     tune_callbacks.set_sink(sink)
     guard = SignalGuard(sink.interrupting)
@@ -501,6 +513,8 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
         grid = tuner.fit()
     timings.mark("fit_returned", last=True)
     tune_callbacks.set_sink(None)
+    if spec.remote:
+        remote_storage.pull(spec.location)  # what Tune wrote there, for the summary
     raise_stop_problems(spec)
     return ExperimentResult(
         spec,
@@ -517,16 +531,18 @@ def raise_stop_problems(spec: ExperimentSpec) -> None:
     if tune_callbacks.stop_problems:
         from rlcli.core.errors import ConfigError
 
-        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + str(spec.path))
+        raise ConfigError(tune_callbacks.stop_problems[0], "Fix --stop; the partial results stay in " + spec.location)
 
 
 def run(request: TrainRequest, prepared: list[PreparedExperiment], sink: Any) -> list[ExperimentResult]:
     """Run prepared experiments one after another on the already-started Ray."""
     results = []
     for item in prepared:
+        if item.spec.remote:
+            remote_storage.pull(item.spec.location)  # an experiment already there shows in the mirror
         with claimed(item.spec) as spec:
             item = dataclasses.replace(item, spec=spec)
-            sink.experiment_started(spec.name, str(spec.path), item.num_trials, request.resume)
+            sink.experiment_started(spec.name, spec.location, item.num_trials, request.resume)
             result = run_experiment(item, request, sink)
         results.append(result)
         sink.experiment_finished(result)
@@ -582,7 +598,9 @@ def plan(request: TrainRequest) -> list[PreparedExperiment]:
 def shared_storage_line(specs: tuple[ExperimentSpec, ...]) -> str:
     """On a cluster, trials on other nodes write results and checkpoints to the storage path
     themselves: a local directory works only if every node sees the same one (NFS, a mount)."""
-    paths = sorted({spec.storage_path for spec in specs})
+    paths = sorted({spec.storage_path for spec in specs if not spec.remote})  # a bucket is reachable from all
+    if not paths:
+        return ""
     return (
         f"storage path {', '.join(paths)}: trials on other nodes write here too, so every node must "
         "reach it (a shared mount); otherwise pass --storage-path on shared storage"
@@ -620,7 +638,7 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
         prepared = _start_ray_and_prepare(specs, request.ray, notice)
         if request.ray.num_nodes:
             notice(emulated_cluster_line())
-        if request.ray.joins_cluster:
+        if request.ray.joins_cluster and shared_storage_line(specs):
             notice(shared_storage_line(specs))
         for item in prepared:
             for message in item.notices:
