@@ -2,10 +2,10 @@
 
 The commands are thin over the calls exported here (see :mod:`rlcli.api`): ``train``,
 ``train_request`` / ``plan`` (what ``--dry-run`` shows), ``rollout``, ``best_checkpoint``,
-``load_trials``. Importing rlcli loads neither Ray nor torch; the calls do, when they need to.
+``load_trials``, ``export``. Importing rlcli loads neither Ray nor torch; the calls do, when they need to.
 """
 
-from rlcli.api import best_checkpoint, load_trials, plan, rollout, train, train_request
+from rlcli.api import best_checkpoint, export, load_trials, plan, rollout, train, train_request
 
 __version__ = "0.1.0"
-__all__ = ["best_checkpoint", "load_trials", "plan", "rollout", "train", "train_request"]
+__all__ = ["best_checkpoint", "export", "load_trials", "plan", "rollout", "train", "train_request"]

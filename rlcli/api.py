@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rlcli.core.analysis.table import Table, TableQuery
     from rlcli.core.analysis.trials import BestCheckpoint, TrialRecord
     from rlcli.core.config.experiments import TrainInputs
+    from rlcli.core.deploy.exporter import ExportResult
     from rlcli.core.rollout.policy import RolloutResult
     from rlcli.core.train.training import PreparedExperiment
 
@@ -104,6 +105,27 @@ def rollout(
     from rlcli.core.store.checkpoints import Selection
 
     return rollout_checkpoint(path, Selection(which=which, metric=metric or "", mode=mode), notice, **options)
+
+
+def export(
+    path: str | Path,
+    fmt: str,
+    output: str | Path,
+    *,
+    samples: int = 500,
+    seed: int = 0,
+    which: str = "best",
+    metric: str | None = None,
+    mode: str = "max",
+    notice: Notice = _ignore,
+) -> ExportResult:
+    """Write the greedy policy of the checkpoint ``path`` names to ``output`` (``fmt``: ``onnx``
+    or ``torchscript``), kept only if its actions equal rollout's on ``samples`` observations."""
+    from rlcli.core.deploy.exporter import export_policy
+    from rlcli.core.store.checkpoints import Selection
+
+    selection = Selection(which=which, metric=metric or "", mode=mode)
+    return export_policy(path, fmt, Path(output), selection, samples=samples, seed=seed, notice=notice)
 
 
 def load_trials(

@@ -30,6 +30,11 @@ COMMANDS = {
         "analyze",
         "Read experiments: best checkpoint, trials, curves, comparisons, export.",
     ),
+    "export": (
+        "rlcli.commands.export",
+        "export",
+        "Export a trained policy to one ONNX or TorchScript file (checked against it).",
+    ),
     "migrate": ("rlcli.commands.migrate", "migrate", "Rewrite a classic rllib train -f YAML file in Ray 2.60 terms."),
     "examples": ("rlcli.commands.examples", "examples", "List, show and run the tuned examples that ship with rlcli."),
 }

@@ -56,7 +56,17 @@ def test_yaml_is_only_read_through_the_safe_loader():
 
 #: docs/ARCHITECTURE.md's dependency order: a core package imports its own modules and those of
 #: packages with a lower rank; rollout and train share a rank and never import each other.
-LAYERS = {"base": 0, "legacy": 1, "rllib": 2, "config": 3, "store": 4, "analysis": 5, "rollout": 6, "train": 6}
+LAYERS = {
+    "base": 0,
+    "legacy": 1,
+    "rllib": 2,
+    "config": 3,
+    "store": 4,
+    "analysis": 5,
+    "rollout": 6,
+    "train": 6,
+    "deploy": 7,
+}
 
 
 def _package(module: str) -> str:

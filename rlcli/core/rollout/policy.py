@@ -213,6 +213,8 @@ class Policy:
 
         self.module = module
         self.obs_filter = obs_filter
+        self.normalize_actions = normalize_actions
+        self.clip_actions = clip_actions
         self.action_space = module.action_space
         self.explore = explore
         self._forward = module.forward_exploration if explore else module.forward_inference
