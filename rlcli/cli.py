@@ -35,6 +35,7 @@ COMMANDS = {
         "export",
         "Export a trained policy to one ONNX or TorchScript file (checked against it).",
     ),
+    "serve": ("rlcli.commands.serve", "serve", "Serve a trained policy over HTTP (Ray Serve)."),
     "migrate": ("rlcli.commands.migrate", "migrate", "Rewrite a classic rllib train -f YAML file in Ray 2.60 terms."),
     "examples": ("rlcli.commands.examples", "examples", "List, show and run the tuned examples that ship with rlcli."),
 }

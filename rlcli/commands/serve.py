@@ -1,0 +1,68 @@
+"""``rlcli serve``: a trained policy behind an HTTP JSON API, on Ray Serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from rlcli.console import Console, stdout_to_stderr
+from rlcli.options import checkpoint_selection
+
+
+@click.command()
+@click.argument("path", type=click.Path(), metavar="PATH")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; anything but 127.0.0.1 exposes an API with no authentication.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--num-replicas", type=click.IntRange(min=1), default=1, show_default=True, help="Ray Serve replicas.")
+@click.option(
+    "--max-batch-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="Requests batched into one forward pass (1: no batching).",
+)
+@click.option(
+    "--batch-wait-ms",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="How long a batch waits for more requests.",
+)
+@checkpoint_selection
+def serve(
+    path: str, host: str, port: int, num_replicas: int, max_batch_size: int, batch_wait_ms: float, **selection: Any
+) -> int:
+    """Serve the policy of a checkpoint, trial or experiment dir (same lookup as rollout).
+
+    \b
+    POST /v1/actions  {"observations": OBS or [OBS, ...], "explore": false} -> {"actions": ...}
+    GET  /v1/policy   algorithm, env, spaces, checkpoint
+    GET  /healthz
+
+    The actions are rollout's (the same RLModule and saved connector state). Ctrl-C stops it.
+
+    \b
+    Examples:
+      rlcli serve ~/ray_results/my-exp                 # pip install 'rlcli[serve]'
+      curl -s localhost:8000/v1/actions -d '{"observations": [0.0, 0.1, 0.0, -0.1]}'
+    """
+    from rlcli.core.deploy.serving import ServeOptions, serve_policy
+    from rlcli.core.store.checkpoints import Selection
+
+    console = Console()
+    options = ServeOptions(host, port, num_replicas, max_batch_size, batch_wait_ms)
+    chosen = Selection(which=selection["which"], metric=selection["metric"] or "", mode=selection["mode"])
+
+    def ready(url: str) -> None:
+        console.info(f"Serving at {url} (POST /v1/actions, GET /v1/policy, GET /healthz); Ctrl-C stops")
+
+    with stdout_to_stderr():
+        serve_policy(path, chosen, options, notice=console.notice, ready=ready)
+    console.info("Stopped.")
+    return 0

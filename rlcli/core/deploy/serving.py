@@ -1,0 +1,166 @@
+"""``rlcli serve``: a checkpoint's policy behind HTTP, on Ray Serve (replicas, request batching).
+
+Each replica loads what rollout's fast path loads (the RLModule and the connectors' saved
+state, :func:`rlcli.core.rollout.policy.load_policy`), so the actions are rollout's. Requests
+are checked by :mod:`rlcli.core.deploy.requests` first; those that pass are batched across
+clients by ``serve.batch`` (up to ``max_batch_size`` requests, waiting at most
+``batch_wait_ms`` for more) and run as one forward pass.
+
+Routes: ``POST /v1/actions``, ``GET /v1/policy``, ``GET /healthz``. No authentication: it binds
+127.0.0.1 unless told otherwise.
+
+(No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
+runtime, and ``Request`` is imported where the app is built, only when serving.)"""
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rlcli.core.errors import UsageError
+from rlcli.core.store.checkpoints import Selection, locate
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    num_replicas: int = 1
+    max_batch_size: int = 32
+    batch_wait_ms: float = 2.0
+
+
+def policy_description(checkpoint: Path, state: dict[str, Any], policy: Any) -> dict[str, Any]:
+    """What ``GET /v1/policy`` answers: enough to build requests and read the actions."""
+    module = policy.module
+    return {
+        "checkpoint": str(checkpoint),
+        "algorithm": getattr(state.get("class"), "__name__", "").replace("Config", "") or None,
+        "env": state.get("env") if isinstance(state.get("env"), str) else None,
+        "observation_space": str(module.observation_space),
+        "observation_shape": list(module.observation_space.shape),
+        "action_space": str(module.action_space),
+        "connectors": ["MeanStdFilter"] if policy.obs_filter is not None else [],
+    }
+
+
+def load_serving_policy(checkpoint: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """The greedy and the exploring policy of ``checkpoint`` (one RLModule) and its description;
+    a checkpoint the fast path cannot reproduce exactly is refused with the reason."""
+    from rlcli.core.rollout.policy import Policy, check_new_stack, load_config_state, load_policy
+
+    check_new_stack(checkpoint)
+    state = load_config_state(checkpoint)
+    greedy, blockers = load_policy(checkpoint, state, explore=False)
+    if greedy is None:
+        raise UsageError(
+            f"rlcli serve cannot reproduce this checkpoint's inference exactly: {'; '.join(blockers)}.",
+            "Serve single-agent, non-recurrent policies (rlcli rollout runs the others).",
+        )
+    exploring = Policy(greedy.module, greedy.obs_filter, greedy.normalize_actions, greedy.clip_actions, explore=True)
+    return greedy, exploring, policy_description(checkpoint, state, greedy)
+
+
+def serve_policy(
+    path: str | Path,
+    selection: Selection,
+    options: ServeOptions,
+    notice: Callable[[str], None] = lambda _: None,
+    ready: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Serve the policy of the checkpoint ``path`` names until Ctrl-C (or SIGTERM)."""
+    import ray
+
+    from rlcli.core.quiet import quiet_ray
+    from rlcli.core.spec import RayOptions
+
+    ref = locate(path, selection)
+    notice(f"checkpoint {ref.path}: {ref.reason}")
+    quiet_ray(RayOptions())
+    _, _, description = load_serving_policy(ref.path)  # checked here, before Ray starts
+    try:
+        from ray import serve
+    except ImportError:
+        raise UsageError("rlcli serve needs Ray Serve.", "pip install 'rlcli[serve]'") from None
+    ray.init(address="local", include_dashboard=False, log_to_driver=False, configure_logging=False)  # a fresh one
+    logging.getLogger("ray.serve").setLevel(logging.WARNING)
+    try:
+        serve.start(http_options={"host": options.host, "port": options.port})
+        serve.run(_application(ref.path, description, options), name="rlcli", route_prefix="/", blocking=False)
+        ready(f"http://{options.host}:{options.port}")
+        _wait_for_stop()
+    finally:
+        ray.shutdown()  # takes Serve's actors with it (serve.shutdown first only adds raylet noise)
+
+
+def _wait_for_stop() -> None:
+    stop: dict[str, int | None] = {"signal": None}
+
+    def handler(signum: int, _frame: Any) -> None:
+        stop["signal"] = signum
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while stop["signal"] is None:
+            time.sleep(0.2)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _application(checkpoint: Path, description: dict[str, Any], options: ServeOptions) -> Any:
+    """The Serve application: one FastAPI ingress deployment holding the policy."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    from ray import serve
+
+    from rlcli.core.deploy.requests import RequestError, actions_payload, parse_action_request
+
+    app = FastAPI(title="rlcli serve", docs_url=None, redoc_url=None, openapi_url=None)
+    obs_shape = tuple(description["observation_shape"])
+
+    @serve.deployment(num_replicas=options.num_replicas, max_ongoing_requests=max(64, 2 * options.max_batch_size))
+    @serve.ingress(app)
+    class PolicyServer:
+        def __init__(self) -> None:
+            import torch
+
+            torch.set_num_threads(1)
+            self.greedy, self.exploring, _ = load_serving_policy(checkpoint)
+
+        @serve.batch(max_batch_size=options.max_batch_size, batch_wait_timeout_s=options.batch_wait_ms / 1000.0)
+        async def act(self, requests: list[Any]) -> list[np.ndarray]:
+            """Many clients' requests as one forward pass per mode (greedy, exploring)."""
+            answers: list[Any] = [None] * len(requests)
+            for explore, policy in ((False, self.greedy), (True, self.exploring)):
+                picked = [i for i, r in enumerate(requests) if r.explore is explore]
+                if not picked:
+                    continue
+                actions = policy(np.concatenate([requests[i].observations for i in picked]))
+                bounds = np.cumsum([0, *(len(requests[i].observations) for i in picked)])
+                for k, i in enumerate(picked):
+                    answers[i] = actions[bounds[k] : bounds[k + 1]]
+            return answers
+
+        @app.post("/v1/actions")
+        async def actions(self, request: Request) -> Any:
+            try:
+                parsed = parse_action_request(await request.body(), obs_shape)
+            except RequestError as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.status)
+            return actions_payload(await self.act(parsed), parsed.single)
+
+        @app.get("/v1/policy")
+        async def policy(self) -> Any:
+            return description
+
+        @app.get("/healthz")
+        async def healthz(self) -> Any:
+            return {"status": "ok"}
+
+    return PolicyServer.bind()  # type: ignore[attr-defined]  # serve.deployment made it a Deployment
