@@ -99,6 +99,13 @@ CASES = [
     ("rollout-config-unknown-key", ("rollout", "CK", "--config", '{"nope": 1}'), 2, "unknown key 'nope'"),
     ("rollout-env-config-broken", ("rollout", "CK", "--env-config", "{bad"), 2, "--env-config"),
     ("rollout-bad-choice", ("rollout", "CK", "--which", "worst"), 2, "--which"),
+    # export and serve
+    ("export-missing", ("export", "missing_dir", "--format", "onnx", "-o", "x.onnx"), 2, "does not exist"),
+    ("export-bad-format", ("export", "CK", "--format", "h5", "-o", "x.h5"), 2, "--format"),
+    ("export-no-output", ("export", "CK", "--format", "onnx"), 2, "--output"),
+    ("export-under-a-file", ("export", "CK", "--format", "torchscript", "-o", "empty.yaml/x.pt"), 2, "Cannot write"),
+    ("serve-missing", ("serve", "missing_dir"), 2, "does not exist"),
+    ("serve-bad-port", ("serve", "CK", "--port", "70000"), 2, "--port"),
     # analyze
     ("analyze-missing", ("analyze", "best-checkpoint", "missing"), 2, "not a directory"),
     ("analyze-empty-dir", ("analyze", "best-checkpoint", "emptydir"), 2, "No Tune trials"),
