@@ -42,10 +42,12 @@ def serve(
 
     \b
     POST /v1/actions  {"observations": OBS or [OBS, ...], "explore": false} -> {"actions": ...}
-    GET  /v1/policy   algorithm, env, spaces, checkpoint
+                      multi-agent: {"observations": {"AGENT": OBS, ...}} -> {"actions": {"AGENT": ...}}
+    GET  /v1/policy   algorithm, env, spaces, checkpoint (multi-agent: modules, agents)
     GET  /healthz
 
-    The actions are rollout's (the same RLModule and saved connector state). Ctrl-C stops it.
+    The actions are rollout's (the same RLModules and saved connector state; each agent acts
+    with the module the checkpoint's policy mapping gives it). Ctrl-C stops it.
 
     \b
     Examples:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 #: The smallest PPO that still trains: sampling in the trainer, tiny batches and network.
@@ -69,3 +75,52 @@ def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float) -> s
         if needle in line:
             return seen
     raise AssertionError(f"never saw {needle!r}; output so far:\n{seen}")
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def post_json(url: str, body: bytes) -> tuple[int, dict]:
+    """POST ``body`` as JSON: the status and the decoded answer (error answers too)."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return dict(json.loads(response.read()))
+
+
+@contextlib.contextmanager
+def serving(exe: str, path: Path, *args: str, env: dict[str, str]) -> Iterator[str]:
+    """``rlcli serve PATH`` on a free port while the block runs (its base URL); then Ctrl-C, and
+    it must stop cleanly."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [exe, "serve", str(path), "--port", str(port), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_line(proc, "Serving at", timeout=240)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+        assert proc.returncode == 0 and "Stopped." in err, err

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, run_rlcli, storage_env
+from helpers import TINY_PPO, free_port, run_rlcli, storage_env
 
 pytestmark = pytest.mark.integration
 
@@ -26,17 +26,11 @@ BUCKET = "rlcli-test"
 STORAGE = f"s3://{BUCKET}/exps"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory) -> dict[str, str]:
     """A moto S3 server on 127.0.0.1 with an empty bucket; the environment that reaches it."""
     pytest.importorskip("moto", reason="the dev extra installs moto[server], the local S3 server")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "server.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

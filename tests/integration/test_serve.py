@@ -7,29 +7,17 @@ a bounded load test (2,000 requests from 16 clients) has no errors."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import TINY_PPO, run_rlcli, storage_env, wait_for_line
+from helpers import TINY_PPO, get_json, post_json, run_rlcli, serving, storage_env
 
 pytestmark = pytest.mark.integration
 
 pytest.importorskip("ray.serve", reason="the dev extra installs ray[serve] (rlcli[serve])")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,36 +28,8 @@ def server(tmp_path_factory, rlcli_exe):
     args = ("train", "--run", "PPO", "--env", "CartPole-v1", "--name", "served", *TINY_PPO)
     trained = run_rlcli(rlcli_exe, *args, "observation_filter=MeanStdFilter", "stop.training_iteration=2", env=env)
     assert trained.returncode == 0, trained.stderr
-    port = _free_port()
-    proc = subprocess.Popen(
-        [rlcli_exe, "serve", str(storage / "served"), "--port", str(port), "--max-batch-size", "16"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        wait_for_line(proc, "Serving at", timeout=240)
-        yield f"http://127.0.0.1:{port}", storage / "served"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            _, err = proc.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-        assert proc.returncode == 0 and "Stopped." in err, err
-
-
-def _post(url: str, body: bytes) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    with serving(rlcli_exe, storage / "served", "--max-batch-size", "16", env=env) as url:
+        yield url, storage / "served"
 
 
 def _reference_actions(exp: Path, observations: np.ndarray) -> np.ndarray:
@@ -87,13 +47,12 @@ def test_actions_equal_rollouts_one_or_a_batch_at_a_time(server):
     observations = np.random.default_rng(0).normal(0.0, 1.0, size=(64, 4)).astype(np.float32)
     expected = _reference_actions(exp, observations)
     assert 0 < expected.sum() < 64  # both actions occur: a constant answer would not pass
-    status, batch = _post(f"{url}/v1/actions", json.dumps({"observations": observations.tolist()}).encode())
+    status, batch = post_json(f"{url}/v1/actions", json.dumps({"observations": observations.tolist()}).encode())
     assert status == 200 and batch["actions"] == expected.tolist()
     for i in (0, 17, 63):
-        status, one = _post(f"{url}/v1/actions", json.dumps({"observations": observations[i].tolist()}).encode())
+        status, one = post_json(f"{url}/v1/actions", json.dumps({"observations": observations[i].tolist()}).encode())
         assert status == 200 and one["actions"] == int(expected[i])
-    with urllib.request.urlopen(f"{url}/v1/policy", timeout=30) as response:
-        policy = json.loads(response.read())
+    policy = get_json(f"{url}/v1/policy")
     assert (policy["algorithm"], policy["observation_shape"], policy["connectors"]) == ("PPO", [4], ["MeanStdFilter"])
 
 
@@ -114,10 +73,9 @@ def test_actions_equal_rollouts_one_or_a_batch_at_a_time(server):
 )
 def test_bad_requests_get_a_4xx_and_the_server_keeps_serving(server, body, status, needle):
     url, _ = server
-    got, answer = _post(f"{url}/v1/actions", body)
+    got, answer = post_json(f"{url}/v1/actions", body)
     assert got == status and needle in answer["error"], answer
-    with urllib.request.urlopen(f"{url}/healthz", timeout=30) as response:
-        assert json.loads(response.read()) == {"status": "ok"}
+    assert get_json(f"{url}/healthz") == {"status": "ok"}
 
 
 def test_load_2000_requests_from_16_clients_without_errors(server):
@@ -126,7 +84,7 @@ def test_load_2000_requests_from_16_clients_without_errors(server):
     expected = _reference_actions(exp, observations)
 
     def one(i: int) -> tuple[int, object]:
-        status, answer = _post(f"{url}/v1/actions", json.dumps({"observations": observations[i].tolist()}).encode())
+        status, answer = post_json(f"{url}/v1/actions", json.dumps({"observations": observations[i].tolist()}).encode())
         return status, answer.get("actions")
 
     start = time.monotonic()

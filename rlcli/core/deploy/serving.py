@@ -1,10 +1,11 @@
 """``rlcli serve``: a checkpoint's policy behind HTTP, on Ray Serve (replicas, request batching).
 
-Each replica loads what rollout's fast path loads (the RLModule and the connectors' saved
-state, :func:`rlcli.core.rollout.policy.load_policy`), so the actions are rollout's. Requests
-are checked by :mod:`rlcli.core.deploy.requests` first; those that pass are batched across
-clients by ``serve.batch`` (up to ``max_batch_size`` requests, waiting at most
-``batch_wait_ms`` for more) and run as one forward pass.
+Each replica loads what rollout's fast path loads (the RLModules and the connectors' saved
+state, :class:`rlcli.core.deploy.served_policy.ServedPolicy`), so the actions are rollout's;
+multi-agent checkpoints map each agent through their own policy mapping. Requests are checked
+by :mod:`rlcli.core.deploy.requests` first; those that pass are batched across clients by
+``serve.batch`` (up to ``max_batch_size`` requests, waiting at most ``batch_wait_ms`` for more)
+and run as one forward pass per policy.
 
 Routes: ``POST /v1/actions``, ``GET /v1/policy``, ``GET /healthz``. No authentication: it binds
 127.0.0.1 unless told otherwise.
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from rlcli.core.deploy.served_policy import ServedPolicy
 from rlcli.core.errors import UsageError
 from rlcli.core.store.checkpoints import Selection, locate
 
@@ -33,37 +35,6 @@ class ServeOptions:
     num_replicas: int = 1
     max_batch_size: int = 32
     batch_wait_ms: float = 2.0
-
-
-def policy_description(checkpoint: Path, state: dict[str, Any], policy: Any) -> dict[str, Any]:
-    """What ``GET /v1/policy`` answers: enough to build requests and read the actions."""
-    module = policy.module
-    return {
-        "checkpoint": str(checkpoint),
-        "algorithm": getattr(state.get("class"), "__name__", "").replace("Config", "") or None,
-        "env": state.get("env") if isinstance(state.get("env"), str) else None,
-        "observation_space": str(module.observation_space),
-        "observation_shape": list(module.observation_space.shape),
-        "action_space": str(module.action_space),
-        "connectors": ["MeanStdFilter"] if policy.obs_filter is not None else [],
-    }
-
-
-def load_serving_policy(checkpoint: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """The greedy and the exploring policy of ``checkpoint`` (one RLModule) and its description;
-    a checkpoint the fast path cannot reproduce exactly is refused with the reason."""
-    from rlcli.core.rollout.policy import Policy, check_new_stack, load_config_state, load_policy
-
-    check_new_stack(checkpoint)
-    state = load_config_state(checkpoint)
-    greedy, blockers = load_policy(checkpoint, state, explore=False)
-    if greedy is None:
-        raise UsageError(
-            f"rlcli serve cannot reproduce this checkpoint's inference exactly: {'; '.join(blockers)}.",
-            "Serve single-agent, non-recurrent policies (rlcli rollout runs the others).",
-        )
-    exploring = Policy(greedy.module, greedy.obs_filter, greedy.normalize_actions, greedy.clip_actions, explore=True)
-    return greedy, exploring, policy_description(checkpoint, state, greedy)
 
 
 def serve_policy(
@@ -82,7 +53,7 @@ def serve_policy(
     ref = locate(path, selection)
     notice(f"checkpoint {ref.path}: {ref.reason}")
     quiet_ray(RayOptions())
-    _, _, description = load_serving_policy(ref.path)  # checked here, before Ray starts
+    ServedPolicy(ref.path)  # loads and checks the policy here, before Ray starts
     try:
         from ray import serve
     except ImportError:
@@ -91,7 +62,7 @@ def serve_policy(
     logging.getLogger("ray.serve").setLevel(logging.WARNING)
     try:
         serve.start(http_options={"host": options.host, "port": options.port})
-        serve.run(_application(ref.path, description, options), name="rlcli", route_prefix="/", blocking=False)
+        serve.run(_application(ref.path, options), name="rlcli", route_prefix="/", blocking=False)
         ready(f"http://{options.host}:{options.port}")
         _wait_for_stop()
     finally:
@@ -113,7 +84,7 @@ def _wait_for_stop() -> None:
             signal.signal(sig, old)
 
 
-def _application(checkpoint: Path, description: dict[str, Any], options: ServeOptions) -> Any:
+def _application(checkpoint: Path, options: ServeOptions) -> Any:
     """The Serve application: one FastAPI ingress deployment holding the policy."""
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
@@ -122,7 +93,6 @@ def _application(checkpoint: Path, description: dict[str, Any], options: ServeOp
     from rlcli.core.deploy.requests import RequestError, actions_payload, parse_action_request
 
     app = FastAPI(title="rlcli serve", docs_url=None, redoc_url=None, openapi_url=None)
-    obs_shape = tuple(description["observation_shape"])
 
     @serve.deployment(num_replicas=options.num_replicas, max_ongoing_requests=max(64, 2 * options.max_batch_size))
     @serve.ingress(app)
@@ -131,33 +101,24 @@ def _application(checkpoint: Path, description: dict[str, Any], options: ServeOp
             import torch
 
             torch.set_num_threads(1)
-            self.greedy, self.exploring, _ = load_serving_policy(checkpoint)
+            self.served = ServedPolicy(checkpoint)
 
         @serve.batch(max_batch_size=options.max_batch_size, batch_wait_timeout_s=options.batch_wait_ms / 1000.0)
-        async def act(self, requests: list[Any]) -> list[np.ndarray]:
-            """Many clients' requests as one forward pass per mode (greedy, exploring)."""
-            answers: list[Any] = [None] * len(requests)
-            for explore, policy in ((False, self.greedy), (True, self.exploring)):
-                picked = [i for i, r in enumerate(requests) if r.explore is explore]
-                if not picked:
-                    continue
-                actions = policy(np.concatenate([requests[i].observations for i in picked]))
-                bounds = np.cumsum([0, *(len(requests[i].observations) for i in picked)])
-                for k, i in enumerate(picked):
-                    answers[i] = actions[bounds[k] : bounds[k + 1]]
-            return answers
+        async def act(self, requests: list[Any]) -> list[list[np.ndarray]]:
+            """Many clients' requests as one forward pass per policy (and mode)."""
+            return self.served.act(requests)
 
         @app.post("/v1/actions")
         async def actions(self, request: Request) -> Any:
             try:
-                parsed = parse_action_request(await request.body(), obs_shape)
+                parsed = parse_action_request(await request.body(), self.served.shape_of, self.served.multi_agent)
             except RequestError as exc:
                 return JSONResponse({"error": exc.message}, status_code=exc.status)
-            return actions_payload(await self.act(parsed), parsed.single)
+            return actions_payload(parsed, await self.act(parsed))
 
         @app.get("/v1/policy")
         async def policy(self) -> Any:
-            return description
+            return self.served.description  # with the agents this replica has mapped so far
 
         @app.get("/healthz")
         async def healthz(self) -> Any:

@@ -27,7 +27,8 @@ def to_rllib_dict(spec: ExperimentSpec, keys: AlgorithmKeys, config: dict[str, A
         out["n_step"] = tuple(out["n_step"])
     connector = out.get("env_to_module_connector")
     if isinstance(connector, str) and connector in KNOWN_CONNECTORS:
-        out["env_to_module_connector"] = NamedConnectorFactory(connector)
+        multi_agent = bool(out.get("policies") or (out.get("multiagent") or {}).get("policies"))
+        out["env_to_module_connector"] = NamedConnectorFactory(connector, multi_agent)
     out = resolve_code_values(keys, out)
     renamed: dict[str, Any] = {}
     for key, value in out.items():

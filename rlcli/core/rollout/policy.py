@@ -249,9 +249,14 @@ class Policy:
 
 def fast_path_blockers(modules: dict[str, Path], pieces: list[str], module: Any) -> list[str]:
     """Why the fast path would not reproduce training's inference exactly (empty: it would)."""
+    blockers = ["multi-agent checkpoint"] if set(modules) != {"default_policy"} else []
+    return blockers + inference_blockers(pieces, module)
+
+
+def inference_blockers(pieces: list[str], module: Any) -> list[str]:
+    """Why batched observations → ``module`` → actions would not be training's inference: a
+    connector piece rlcli does not reproduce, or a recurrent module (its state lives in episodes)."""
     blockers = []
-    if set(modules) != {"default_policy"}:
-        blockers.append("multi-agent checkpoint")
     unknown = [p for p in pieces if p not in DEFAULT_ENV_TO_MODULE | {"MeanStdFilter"}]
     if unknown:
         blockers.append("env-to-module connector(s) " + ", ".join(unknown))
@@ -260,9 +265,25 @@ def fast_path_blockers(modules: dict[str, Path], pieces: list[str], module: Any)
     return blockers
 
 
+def _env_to_module_pieces(ckpt: Path) -> list[Any]:
+    """The connector pieces of the checkpoint's env-to-module pipeline (none saved: none)."""
+    from ray.rllib.connectors.connector_v2 import ConnectorV2
+
+    pipe_dir = connector_dir(ckpt, "env_to_module_connector")
+    pipeline: Any = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None  # a ConnectorPipelineV2
+    return list(pipeline.connectors) if pipeline is not None else []
+
+
+def _saved_filters(pieces: list[Any]) -> dict[Any, Any]:
+    """The MeanStdFilter state by agent id (``None`` for single-agent); empty without one."""
+    for piece in pieces:
+        if type(piece).__name__ == "MeanStdFilter":
+            return dict(piece._filters or {})
+    return {}
+
+
 def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Policy | None, list[str]]:
     """The fast-path policy, or None plus the reasons it cannot be used."""
-    from ray.rllib.connectors.connector_v2 import ConnectorV2
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     from rlcli.core.quiet import silence_loggers
@@ -270,26 +291,60 @@ def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Polic
     silence_loggers(verbose=False)
 
     modules = module_dirs(ckpt)
-    pipe_dir = connector_dir(ckpt, "env_to_module_connector")
-    pipeline: Any = ConnectorV2.from_checkpoint(str(pipe_dir)) if pipe_dir else None  # a ConnectorPipelineV2
-    pieces = [type(c).__name__ for c in pipeline.connectors] if pipeline is not None else []
+    pieces = _env_to_module_pieces(ckpt)
     module: Any = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
-    blockers = fast_path_blockers(modules, pieces, module)
+    blockers = fast_path_blockers(modules, [type(p).__name__ for p in pieces], module)
     if blockers or module is None:
         return None, blockers or ["no single RLModule in the checkpoint"]
-    obs_filter = None
-    for piece in pipeline.connectors if pipeline is not None else []:
-        if type(piece).__name__ == "MeanStdFilter":
-            obs_filter = piece._filters[None] if piece._filters else None
     module.eval()
     policy = Policy(
         module=module,
-        obs_filter=obs_filter,
+        obs_filter=_saved_filters(pieces).get(None),
         normalize_actions=bool(state.get("normalize_actions", True)),
         clip_actions=bool(state.get("clip_actions", False)),
         explore=explore,
     )
     return policy, []
+
+
+@dataclass(frozen=True)
+class MultiAgentModules:
+    """A multi-agent checkpoint's RLModules by module id, the MeanStdFilter state by agent id
+    (empty without one) and what the action post-processing does: per agent, a :class:`Policy`
+    of the module the policy mapping picks and that agent's filter acts as training did."""
+
+    modules: dict[str, Any]
+    filters: dict[Any, Any]
+    normalize_actions: bool
+    clip_actions: bool
+
+    def policy(self, module_id: str, agent_id: Any, explore: bool) -> Policy:
+        module, obs_filter = self.modules[module_id], self.filters.get(agent_id)
+        return Policy(module, obs_filter, self.normalize_actions, self.clip_actions, explore)
+
+
+def load_multi_agent_modules(ckpt: Path, state: dict[str, Any]) -> tuple[MultiAgentModules | None, list[str]]:
+    """Every RLModule of a multi-agent checkpoint, or None plus why per-agent inference from
+    them would not be training's (a connector piece rlcli does not reproduce, a recurrent module)."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    from rlcli.core.quiet import silence_loggers
+
+    silence_loggers(verbose=False)
+    pieces = _env_to_module_pieces(ckpt)
+    modules: dict[str, Any] = {name: RLModule.from_checkpoint(str(path)) for name, path in module_dirs(ckpt).items()}
+    names = [type(p).__name__ for p in pieces]
+    blockers = [b for m in modules.values() for b in inference_blockers(names, m)]
+    if blockers:
+        return None, sorted(set(blockers))
+    for module in modules.values():
+        module.eval()
+    return MultiAgentModules(
+        modules,
+        _saved_filters(pieces),
+        bool(state.get("normalize_actions", True)),
+        bool(state.get("clip_actions", False)),
+    ), []
 
 
 def episode_quotas(episodes: int, num_envs: int) -> np.ndarray:

@@ -199,8 +199,8 @@ def searcher_names() -> list[str]:
 def make_searcher(spec: ExperimentSpec, check_space: bool = False) -> tuple[Any, list[str]]:
     """The Tune search algorithm of ``spec`` (None: Tune's default random/grid generator), built
     by Tune's ``create_searcher`` after the same argument check as the schedulers get; a missing
-    package is one line naming the rlcli extra that installs it. ``check_space`` also hands a
-    second one the config's search space, as Tune will, so a distribution the library cannot
+    package is one line naming the rlcli extra that installs it. ``check_space`` also hands it
+    the config's search space, as Tune will (that searcher is for the check only), so a distribution the library cannot
     search (BayesOpt and ``choice``) is an error before Ray starts, not inside ``fit``."""
     if not spec.search_alg:
         return None, []
@@ -225,10 +225,9 @@ def make_searcher(spec: ExperimentSpec, check_space: bool = False) -> tuple[Any,
     kwargs, notices = _ranking(dict(spec.search_config), accepted, "search algorithm", "--search-config")
     _check_arguments(kwargs, accepted, f"Tune's {name} search algorithm", "--search-config")
     searcher = _create_searcher(name, kwargs, notices)
-    if check_space:
-        checked = _create_searcher(name, kwargs, [])
+    if check_space:  # the searcher then holds the space: a check, never handed to a Tuner
         try:
-            checked.set_search_properties(None, None, searchspace.to_tune(spec.config))
+            searcher.set_search_properties(None, None, searchspace.to_tune(spec.config))
         except (TypeError, ValueError) as exc:
             raise ConfigError(
                 f"--search-alg {name} cannot search this config's space: {exc}",

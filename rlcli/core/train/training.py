@@ -145,8 +145,6 @@ def check_trial_extras(spec: ExperimentSpec, algorithm_cls: Any) -> tuple[Experi
     from rlcli.core.train.tracking import check_installed
 
     notices: list[str] = []
-    if spec.remote:
-        remote_storage.reachable(spec.storage_path)
     if spec.restore:
         found = locate(spec.restore).path
         problem = old_stack_problem(found)
@@ -590,6 +588,9 @@ def plan(request: TrainRequest) -> list[PreparedExperiment]:
             "--dry-run does not contact a cluster.", "Drop --ray-address, or pass --ray-num-cpus to plan for it."
         )
     quiet_ray(request.ray)
+    for spec in request.experiments:  # what a run checks first (check_storage), minus the writes
+        if spec.remote:
+            remote_storage.reachable(spec.storage_path)
     cpus, gpus = planned_resources(request.ray)
     prepared = [prepare(spec, cpus, gpus, request.ray.verbose) for spec in request.experiments]
     return [dataclasses.replace(p, notices=(*notices, *p.notices)) for p in prepared]
