@@ -147,6 +147,12 @@ def _report(results: list[ExperimentResult], request: TrainRequest) -> int:
 @click.option("--mlflow", is_flag=True, default=None, help="Log every trial to MLflow (default store: EXP/mlflow.db).")
 @click.option("--mlflow-tracking-uri", metavar="URI", help="MLflow tracking URI (implies --mlflow).")
 @click.option(
+    "--external-env",
+    metavar="[HOST:]PORT",
+    help="Episodes come from an external simulator: RLlib's RLlink server listens on HOST:PORT "
+    "(default host 127.0.0.1; + the env runner index with remote runners); --env gives the spaces only.",
+)
+@click.option(
     "--video-every",
     type=click.IntRange(min=1),
     metavar="N",

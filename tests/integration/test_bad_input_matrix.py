@@ -76,6 +76,8 @@ CASES = [
     ("storage-is-a-file", (*TRAIN, "--storage-path", "empty.yaml", "stop.training_iteration=1"), 2, "not writable"),
     ("cluster-unreachable", (*TRAIN, "--ray-address", "127.0.0.1:9", "stop.training_iteration=1"), 1, "reach"),
     ("gpus-torch-cannot-use", (*TRAIN, "--ray-num-gpus", "64", "stop.training_iteration=1"), 2, "torch can use"),
+    ("external-env-bad-port", (*DRY, "--external-env", "localhost:99999"), 2, "[HOST:]PORT"),
+    ("external-env-two-trials", (*DRY, "--external-env", "5555", "--num-samples", "2"), 2, "serves one trial"),
     # train: the user's own code by import path (tests/data/userproj is on PYTHONPATH)
     ("callbacks-module-missing", (*DRY, "callbacks=no_such_mod:Stats"), 2, "no_such_mod"),
     ("callbacks-name-missing", (*DRY, "callbacks=rlcli_userproj.callbacks:Nope"), 2, "has no 'Nope'"),

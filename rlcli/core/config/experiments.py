@@ -30,6 +30,8 @@ from rlcli.core.legacy.translate import (
     migrate_metric,
 )
 from rlcli.core.rllib.config_keys import acceptor
+from rlcli.core.rllib.external_env import SERVER as EXTERNAL_SERVER
+from rlcli.core.rllib.external_env import parse_address
 from rlcli.core.rllib.resolve import canonical_name, check_not_removed
 from rlcli.core.rllib.user_code import import_modules
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, Tracking, default_storage_path
@@ -65,6 +67,7 @@ class TrainInputs:
     scheduler: str | None = None
     scheduler_config: str | None = None
     video_every: int | None = None
+    external_env: str | None = None
     search_alg: str | None = None
     search_config: str | None = None
     max_concurrent_trials: int | None = None
@@ -135,6 +138,10 @@ def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
     config: dict[str, Any] = {}
     if inputs.env_config is not None:
         config["env_config"] = load_mapping(inputs.env_config, "--env-config")
+    if inputs.external_env is not None:  # RLlib's own server for external simulators
+        config["env_runner_cls"] = EXTERNAL_SERVER
+        host, port = parse_address(inputs.external_env)
+        config["env_config"] = {**config.get("env_config", {}), "host": host, "port": port}
     if inputs.num_seeds is not None:  # each config repeated over seeds S..S+K-1 (S: --seed, else 0)
         first = inputs.seed or 0
         config["seed"] = {"grid_search": list(range(first, first + inputs.num_seeds))}

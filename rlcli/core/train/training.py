@@ -28,6 +28,13 @@ from rlcli.core.legacy import offline
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.rllib.config_keys import keys_for_algorithm
+from rlcli.core.rllib.external_env import (
+    is_external,
+    listening_line,
+    runtime_env_with_hook,
+    use_rllink_encoding,
+    with_external_spaces,
+)
 from rlcli.core.rllib.resolve import ResolvedEnv, register_env, resolve_algorithm, resolve_env
 from rlcli.core.rllib.rolling_return import with_rolling_return
 from rlcli.core.rllib.trial_callbacks import MODULE_COMPONENT, restore_mismatch, with_trial_callbacks
@@ -112,7 +119,12 @@ def prepare(
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
+    if is_external(spec.config) and not envs:
+        raise UsageError(f"{spec.name}: --external-env needs --env for the spaces.", "Pass --env ENV.")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+    if is_external(spec.config):
+        runners = fitted.spec.config.get("num_env_runners", resolved.cls.get_default_config().num_env_runners)
+        notices.append(listening_line(spec.env_config, spec.env_ids[0], runners if isinstance(runners, int) else 0))
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
     if mismatch:
         raise UsageError(
@@ -125,6 +137,12 @@ def prepare(
             f"{spec.name}: {num_trials:,} trials requested (num_samples x grid x envs); "
             f"rlcli runs at most {MAX_TRIALS:,}.",
             "Lower --num-samples or the grid, or split the search into several experiments.",
+        )
+    if is_external(spec.config) and num_trials > 1:
+        raise UsageError(
+            f"{spec.name}: --external-env serves one trial ({num_trials} requested): each trial's server "
+            "would listen on the same port.",
+            "Run one trial per experiment (no grid, --num-samples 1), each with its own --external-env port.",
         )
     return PreparedExperiment(
         spec=fitted.spec,
@@ -413,6 +431,8 @@ def param_space(prepared: PreparedExperiment) -> dict[str, Any]:
     spec = prepared.spec
     keys = keys_for_algorithm(prepared.algorithm_cls)
     config = with_trial_callbacks(with_rolling_return(to_rllib_dict(spec, keys)), spec.restore, spec.video_every)
+    if prepared.envs:
+        config = with_external_spaces(config, prepared.envs[0], spec.env_config)
     space: dict[str, Any] = searchspace.to_tune(config)
     return space
 
@@ -635,6 +655,10 @@ def run_request(request: TrainRequest, sink: Any, notice: Any) -> list[Experimen
         specs = tuple(resolve_resume_target(s, named=not s.auto_named) for s in specs)
     for spec in specs:
         check_storage(spec.storage_path)
+    if any(is_external(spec.config) for spec in specs):
+        use_rllink_encoding()  # here, and in every worker process (why: external_env.py)
+        ray_options = dataclasses.replace(request.ray, runtime_env=runtime_env_with_hook(request.ray.runtime_env))
+        request = dataclasses.replace(request, ray=ray_options)
     try:
         prepared = _start_ray_and_prepare(specs, request.ray, notice)
         if request.ray.num_nodes:
