@@ -53,3 +53,12 @@ def test_training_plays_the_external_simulators_episodes(rlcli_exe, tmp_path):
     returns = rows[-1]["env_runners"]["episode_return_mean"]
     assert 8 <= returns <= 500, returns  # CartPole episodes (the client's env), not NeverStepped's
     assert f"localhost:{port}" in output  # the client connected to the port rlcli said
+    # The checkpoint rolls out without a simulator: RLlib's default env runner, the env config
+    # without the server's host and port (CartPole would refuse them), on the env given.
+    env = storage_env(tmp_path, PYTHONPATH=str(HERE))
+    rollout = ("rollout", str(tmp_path / "external"), "--env", "CartPole-v1", "--episodes", "2")
+    for engine in ("auto", "rllib"):
+        rolled = run_rlcli(rlcli_exe, *rollout, "--engine", engine, env=env, timeout=200)
+        assert rolled.returncode == 0, rolled.stderr
+        assert "trained against an external simulator" in rolled.stderr
+        assert rolled.stdout.count("Episode #") == 2 and "episodes         2" in rolled.stdout

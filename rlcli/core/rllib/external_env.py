@@ -74,6 +74,20 @@ def is_external(config: dict[str, Any]) -> bool:
     return name.endswith(("EnvRunnerServerForExternalInference", "ExternalEnvServer"))
 
 
+def played_locally(state: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A checkpoint's config ``state`` as a rollout needs it: when it was trained against an
+    external simulator, RLlib's default env runner (the server would wait for a client) and the
+    env config without the server's keys (the env would get ``host=``), plus a notice saying so."""
+    if not is_external(state):
+        return state, None
+    env_config = {k: v for k, v in (state.get("env_config") or {}).items() if k not in SERVER_KEYS}
+    notice = (
+        f"the checkpoint was trained against an external simulator; rolled out on its env "
+        f"({state.get('env')}) here (--env picks another)"
+    )
+    return {**state, "env_runner_cls": None, "env_config": env_config}, notice
+
+
 def listening_line(env_config: dict[str, Any], env_name: str, num_env_runners: int) -> str:
     host, port = env_config.get("host", DEFAULT_HOST), int(env_config.get("port", DEFAULT_PORT))
     where = f"{host}:{port}" if not num_env_runners else f"{host}:{port + 1}..{port + num_env_runners}"

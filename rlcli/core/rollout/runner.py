@@ -14,6 +14,7 @@ import numpy as np
 
 from rlcli.core import remote_storage
 from rlcli.core.errors import RlcliError, UsageError
+from rlcli.core.rllib.external_env import played_locally
 from rlcli.core.rllib.resolve import env_creator, resolve_env
 from rlcli.core.rollout.legacy_out import PICKLE_SUFFIXES, LegacySaver, LegacyStep, is_parquet, saver_for
 from rlcli.core.rollout.policy import (
@@ -357,7 +358,9 @@ def rollout_checkpoint(
         notice(f"--out '{out}': written as the old rllib rollout pickle (name it *.parquet for RLlib's offline format)")
     quiet_ray(RayOptions())
     check_new_stack(ref.path)
-    state = load_config_state(ref.path)
+    state, external = played_locally(load_config_state(ref.path))
+    if external:
+        notice(external)
     state = apply_config(options, state, notice)
     for key in ("out", "video_dir"):
         if options.get(key):
