@@ -9,9 +9,11 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 # torch first, pinned: pip then takes the local CPU wheel instead of several GB of CUDA packages.
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
-# Two workers, a test file each at a time (its fixtures train once): most of a test's wall time
-# is Ray and the trial actors starting, so the 2 cores are idle half the time run one by one.
-PYTEST_PARALLEL ?= -n 2 --dist loadgroup
+# Two workers, a test file each at a time (its module fixtures train once): most of a test's wall
+# time is Ray and the trial actors starting, so the 2 cores are idle half the time run one by one.
+# (loadfile, not loadgroup: under pytest 9 xdist's loadgroup no longer groups anything, and every
+# module fixture trained on both workers. Session fixtures shared by files: tests/integration/conftest.py.)
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: install test demo bench tuned lint type format clean
 

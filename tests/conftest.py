@@ -26,20 +26,3 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "results"
     monkeypatch.setenv("RLCLI_STORAGE_PATH", str(path))
     return path
-
-
-#: Test files that share session-scoped trained fixtures (``skewed``, ``pair`` in
-#: tests/integration/conftest.py): under ``pytest -n 2`` they run on one worker, so each fixture
-#: trains once.
-SHARED_FIXTURE_FILES = {"test_rollout_fairness.py", "test_rollout_legacy_out.py", "test_rollout_multiagent.py"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With pytest-xdist's ``--dist loadgroup`` (what ``make test`` uses), a test file is one
-    unit of work: its module-scoped fixtures (one tiny training each) run once, on one worker.
-    Without xdist (``-p no:xdist``) there is nothing to group."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("shared-rollout-fixtures" if name in SHARED_FIXTURE_FILES else name))

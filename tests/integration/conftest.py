@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -18,30 +22,41 @@ def subprocess_env(storage: Path) -> dict[str, str]:
     return storage_env(storage)
 
 
-# The session's tiny trainings that several test modules roll out (each is trained once).
+# The session's tiny trainings that several test modules roll out: each is trained once per
+# test run, by whichever pytest-xdist worker needs it first, and read by all (xdist's recipe for
+# session fixtures shared by workers: a directory of the run that all workers see, and a lock).
+
+
+def shared_training(tmp_path_factory, name: str, train: Callable[[Path], None]) -> Path:
+    """The directory ``train`` filled, trained once for the whole test run."""
+    base = tmp_path_factory.getbasetemp()
+    under_xdist = "PYTEST_XDIST_WORKER" in os.environ
+    root = base.parent if under_xdist else base  # under xdist: the run's dir, above the workers'
+    target = root / f"shared-{name}"
+    with FileLock(str(root / f"shared-{name}.lock")):
+        if not (target / ".trained").exists():
+            shutil.rmtree(target, ignore_errors=True)  # a half-made one from a worker that failed
+            target.mkdir()
+            train(target)
+            (target / ".trained").touch()
+    return target
 
 
 @pytest.fixture(scope="session")
 def skewed(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
     """Tiny PPO on SkewedEpisodes (an env that reads EnvContext attributes): the experiment dir
     and the environment its rollouts need (the env module on PYTHONPATH)."""
-    storage = tmp_path_factory.mktemp("skewed-results")
-    env = storage_env(storage, PYTHONPATH=str(HERE))
-    proc = run_rlcli(
-        rlcli_exe,
-        "train",
-        "--run",
-        "PPO",
-        "--env",
-        "rollout_envs:SkewedEpisodes",
-        "--name",
-        "skewed",
-        *TINY_PPO,
-        "stop.training_iteration=1",
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return storage / "skewed", env
+
+    def train(root: Path) -> None:
+        proc = run_rlcli(rlcli_exe, *SKEWED_ARGS, env=storage_env(root, PYTHONPATH=str(HERE)))
+        assert proc.returncode == 0, proc.stderr
+
+    storage = shared_training(tmp_path_factory, "skewed", train)
+    return storage / "skewed", storage_env(storage, PYTHONPATH=str(HERE))
+
+
+SKEWED_ARGS = ("train", "--run", "PPO", "--env", "rollout_envs:SkewedEpisodes", "--name", "skewed", *TINY_PPO)
+SKEWED_ARGS += ("stop.training_iteration=1",)
 
 
 PAIR_EXPERIMENT = """\
@@ -64,9 +79,12 @@ pair:
 @pytest.fixture(scope="session")
 def pair(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
     """Tiny two-policy PPO on RandomPair: the experiment dir and the environment to run rlcli in."""
-    root = tmp_path_factory.mktemp("pair")
-    (root / "pair.yaml").write_text(PAIR_EXPERIMENT)
-    env = storage_env(root / "results", PYTHONPATH=str(HERE))
-    proc = run_rlcli(rlcli_exe, "train", "-f", str(root / "pair.yaml"), env=env)
-    assert proc.returncode == 0, proc.stderr
-    return root / "results" / "pair", env
+
+    def train(root: Path) -> None:
+        (root / "pair.yaml").write_text(PAIR_EXPERIMENT)
+        env = storage_env(root / "results", PYTHONPATH=str(HERE))
+        proc = run_rlcli(rlcli_exe, "train", "-f", str(root / "pair.yaml"), env=env)
+        assert proc.returncode == 0, proc.stderr
+
+    root = shared_training(tmp_path_factory, "pair", train)
+    return root / "results" / "pair", storage_env(root / "results", PYTHONPATH=str(HERE))
