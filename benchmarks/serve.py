@@ -39,6 +39,7 @@ policy, _ = load_policy(ckpt, load_config_state(ckpt), explore=False)
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body, written apart, wait 40 ms for a delayed ACK
     def log_message(self, *args): pass
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -50,6 +51,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(out)
 
+ThreadingHTTPServer.request_queue_size = 128  # socketserver's default 5 resets 32 clients connecting at once
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Handler)
 print("Serving", flush=True)
 server.serve_forever()
@@ -138,6 +140,8 @@ def main() -> None:
             try:
                 load(port, 4, observations[:100])  # warm-up
                 rows[name] = {c: load(port, c, observations) for c in (1, 32)}
+            except OSError as exc:
+                raise SystemExit(f"{name}: {type(exc).__name__}: {exc}") from None
             finally:
                 stop(proc)
     print(f"rlcli serve: {REQUESTS} CartPole requests per cell, one observation each, on 127.0.0.1")

@@ -61,7 +61,9 @@ def serve_policy(
     ray.init(address="local", include_dashboard=False, log_to_driver=False, configure_logging=False)  # a fresh one
     logging.getLogger("ray.serve").setLevel(logging.WARNING)
     try:
-        serve.start(http_options={"host": options.host, "port": options.port})
+        # Serve logs every request (access log) to files by default: a few ms each on a small machine.
+        quiet = {"log_level": "WARNING", "enable_access_log": False}
+        serve.start(http_options={"host": options.host, "port": options.port}, logging_config=quiet)
         serve.run(_application(ref.path, options), name="rlcli", route_prefix="/", blocking=False)
         ready(f"http://{options.host}:{options.port}")
         _wait_for_stop()
@@ -94,7 +96,11 @@ def _application(checkpoint: Path, options: ServeOptions) -> Any:
 
     app = FastAPI(title="rlcli serve", docs_url=None, redoc_url=None, openapi_url=None)
 
-    @serve.deployment(num_replicas=options.num_replicas, max_ongoing_requests=max(64, 2 * options.max_batch_size))
+    @serve.deployment(
+        num_replicas=options.num_replicas,
+        max_ongoing_requests=max(64, 2 * options.max_batch_size),
+        logging_config={"log_level": "WARNING", "enable_access_log": False},
+    )
     @serve.ingress(app)
     class PolicyServer:
         def __init__(self) -> None:
