@@ -61,7 +61,7 @@ def serve_policy(
     ray.init(address="local", include_dashboard=False, log_to_driver=False, configure_logging=False)  # a fresh one
     logging.getLogger("ray.serve").setLevel(logging.WARNING)
     try:
-        # Serve logs every request (access log) to files by default: a few ms each on a small machine.
+        # Serve writes an access-log line per request by default: work per request that serves no one here.
         quiet = {"log_level": "WARNING", "enable_access_log": False}
         serve.start(http_options={"host": options.host, "port": options.port}, logging_config=quiet)
         serve.run(_application(ref.path, options), name="rlcli", route_prefix="/", blocking=False)
