@@ -42,10 +42,9 @@ class NamedConnectorFactory:
         return self.name
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NamedConnectorFactory) and (other.name, other.multi_agent) == (
-            self.name,
-            self.multi_agent,
-        )
+        if not isinstance(other, NamedConnectorFactory):
+            return False
+        return (other.name, other.multi_agent) == (self.name, self.multi_agent)
 
     def __hash__(self) -> int:
         return hash((self.name, self.multi_agent))

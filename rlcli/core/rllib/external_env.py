@@ -16,6 +16,7 @@ from typing import Any
 
 from rlcli.core.errors import UsageError
 from rlcli.core.rllib.resolve import ResolvedEnv, env_creator
+from rlcli.core.spec import ExperimentSpec
 
 SERVER = "rlcli.core.rllib.external_server:ExternalEnvServer"
 #: What the server binds without ``env_config.host``/``port``; RLlib adds the runner index to the port.
@@ -88,12 +89,23 @@ def played_locally(state: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return {**state, "env_runner_cls": None, "env_config": env_config}, notice
 
 
-def listening_line(env_config: dict[str, Any], env_name: str, num_env_runners: int) -> str:
-    host, port = env_config.get("host", DEFAULT_HOST), int(env_config.get("port", DEFAULT_PORT))
-    where = f"{host}:{port}" if not num_env_runners else f"{host}:{port + 1}..{port + num_env_runners}"
+def check_external(spec: ExperimentSpec, num_trials: int, num_env_runners: Any) -> str:
+    """What an experiment against an external simulator needs, checked before Ray starts (an
+    ``--env`` for the spaces, one trial), and the notice saying where the server listens."""
+    if not spec.env_ids:
+        raise UsageError(f"{spec.name}: --external-env needs --env for the spaces.", "Pass --env ENV.")
+    if num_trials > 1:
+        raise UsageError(
+            f"{spec.name}: --external-env serves one trial ({num_trials} requested): each trial's server "
+            "would listen on the same port.",
+            "Run one trial per experiment (no grid, --num-samples 1), each with its own --external-env port.",
+        )
+    runners = num_env_runners if isinstance(num_env_runners, int) else 0
+    host, port = spec.env_config.get("host", DEFAULT_HOST), int(spec.env_config.get("port", DEFAULT_PORT))
+    where = f"{host}:{port}" if not runners else f"{host}:{port + 1}..{port + runners}"
     line = (
         f"external env: RLlib's env runner server listens on {where} (RLlink); connect the simulator "
-        f"there. Spaces from {env_name}, which is never stepped"
+        f"there. Spaces from {spec.env_ids[0]}, which is never stepped"
     )
     if host not in LOOPBACK:
         line += (

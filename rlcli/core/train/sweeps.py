@@ -200,8 +200,9 @@ def make_searcher(spec: ExperimentSpec, check_space: bool = False) -> tuple[Any,
     """The Tune search algorithm of ``spec`` (None: Tune's default random/grid generator), built
     by Tune's ``create_searcher`` after the same argument check as the schedulers get; a missing
     package is one line naming the rlcli extra that installs it. ``check_space`` also hands it
-    the config's search space, as Tune will (that searcher is for the check only), so a distribution the library cannot
-    search (BayesOpt and ``choice``) is an error before Ray starts, not inside ``fit``."""
+    the config's search space, as Tune will (that searcher is then for the check only), so a
+    distribution the library cannot search (BayesOpt and ``choice``) is an error before Ray
+    starts, not inside ``fit``."""
     if not spec.search_alg:
         return None, []
     from ray.tune.search import SEARCH_ALG_IMPORT

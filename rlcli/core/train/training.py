@@ -29,8 +29,8 @@ from rlcli.core.quiet import silence_loggers
 from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.rllib.config_keys import keys_for_algorithm
 from rlcli.core.rllib.external_env import (
+    check_external,
     is_external,
-    listening_line,
     runtime_env_with_hook,
     use_rllink_encoding,
     with_external_spaces,
@@ -119,12 +119,7 @@ def prepare(
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
-    if is_external(spec.config) and not envs:
-        raise UsageError(f"{spec.name}: --external-env needs --env for the spaces.", "Pass --env ENV.")
     fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
-    if is_external(spec.config):
-        runners = fitted.spec.config.get("num_env_runners", resolved.cls.get_default_config().num_env_runners)
-        notices.append(listening_line(spec.env_config, spec.env_ids[0], runners if isinstance(runners, int) else 0))
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
     if mismatch:
         raise UsageError(
@@ -138,12 +133,9 @@ def prepare(
             f"rlcli runs at most {MAX_TRIALS:,}.",
             "Lower --num-samples or the grid, or split the search into several experiments.",
         )
-    if is_external(spec.config) and num_trials > 1:
-        raise UsageError(
-            f"{spec.name}: --external-env serves one trial ({num_trials} requested): each trial's server "
-            "would listen on the same port.",
-            "Run one trial per experiment (no grid, --num-samples 1), each with its own --external-env port.",
-        )
+    if is_external(spec.config):
+        runners = fitted.spec.config.get("num_env_runners", resolved.cls.get_default_config().num_env_runners)
+        notices.append(check_external(fitted.spec, num_trials, runners))
     return PreparedExperiment(
         spec=fitted.spec,
         algorithm_cls=resolved.cls,
