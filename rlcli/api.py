@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from rlcli.core.config.experiments import TrainInputs
     from rlcli.core.deploy.exporter import ExportResult
     from rlcli.core.rollout.policy import RolloutResult
-    from rlcli.core.train.training import PreparedExperiment
+    from rlcli.core.train.prepare import PreparedExperiment
+    from rlcli.core.train.progress_sink import ProgressSink
 
 Notice = Callable[[str], None]
 
@@ -70,17 +71,23 @@ def train_request(
 
 def plan(request: TrainRequest) -> list[PreparedExperiment]:
     """What ``train`` would run, resolved and validated by RLlib, without starting Ray (``--dry-run``)."""
-    from rlcli.core.train.training import plan as plan_experiments
+    from rlcli.core.train.dispatch import plan as plan_experiments
 
     return plan_experiments(request)
 
 
 def train(
-    request: TrainRequest | None = None, *, progress: Any = None, notice: Notice = _ignore, **fields: Any
+    request: TrainRequest | None = None,
+    *,
+    progress: ProgressSink | None = None,
+    notice: Notice = _ignore,
+    **fields: Any,
 ) -> list[ExperimentResult]:
     """Run the experiments as Ray Tune experiments (a fresh local Ray, or ``request.ray.address``).
-    ``progress`` receives live results (a :class:`rlcli.core.train.tune_callbacks.ProgressSink`)."""
-    from rlcli.core.train.training import SilentProgress, run_request
+    ``progress`` receives live results (a :class:`rlcli.core.train.progress_sink.ProgressSink`;
+    by default nothing is shown)."""
+    from rlcli.core.train.dispatch import run_request
+    from rlcli.core.train.progress_sink import SilentProgress
 
     request = request if request is not None else train_request(notice=notice, **fields)
     return run_request(request, progress or SilentProgress(), notice)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rlcli.core.store.checkpoint_index import IndexRow, append_row
+
 
 def make_trial(exp: Path, name: str, returns: list[float], checkpoints: dict[int, str], lr: float = 0.1) -> Path:
     trial = exp / name
@@ -16,9 +18,8 @@ def make_trial(exp: Path, name: str, returns: list[float], checkpoints: dict[int
             row = {"env_runners": {"episode_return_mean": value}, "training_iteration": i}
             row["num_env_steps_sampled_lifetime"] = 100 * i
             fh.write(json.dumps(row) + "\n")  # NaN is written bare, as Tune does
-    with open(trial / "rlcli_checkpoints.jsonl", "w") as fh:
-        for iteration, ckpt in checkpoints.items():
-            (trial / ckpt).mkdir()
-            (trial / ckpt / "rllib_checkpoint.json").write_text("{}")
-            fh.write(json.dumps({"checkpoint": ckpt, "training_iteration": iteration}) + "\n")
+    for iteration, ckpt in checkpoints.items():
+        (trial / ckpt).mkdir()
+        (trial / ckpt / "rllib_checkpoint.json").write_text("{}")
+        append_row(trial, IndexRow(ckpt, iteration))
     return trial

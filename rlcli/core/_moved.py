@@ -46,7 +46,7 @@ MOVED = {
     "rollout_rllib": "rollout.rllib_runner",
     "writers": "rollout.writers",
     "video": "rollout.video",
-    "training": "train.training",
+    "training": "train.dispatch",  # split into train/ since (its entry points: dispatch); nothing of it was pickled
     "tune_callbacks": "train.tune_callbacks",
     "summary": "train.summary",
 }

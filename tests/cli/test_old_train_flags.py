@@ -9,7 +9,7 @@ import pytest
 from rlcli.cli import main, rllib_main
 from rlcli.core.config.loading import parse_yaml
 from rlcli.core.spec import ExperimentSpec, RayOptions, TrainRequest
-from rlcli.core.train.training import show_rllib_logs
+from rlcli.core.train.dispatch import show_rllib_logs
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str, program: str = "rlcli") -> tuple[dict, str]:

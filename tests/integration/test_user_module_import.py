@@ -15,7 +15,7 @@ USERPROJ = Path(__file__).resolve().parents[1] / "data" / "userproj"
 
 SCRIPT = """
 import importlib, sys
-from rlcli.core.train import training
+from rlcli.core.train import ray_session
 from rlcli.core.config.experiments import TrainInputs, build_specs
 from rlcli.core.spec import RayOptions
 
@@ -27,12 +27,12 @@ for attempt in range(5):
         overrides=("num_env_runners=0",),
     )).specs
     try:
-        prepared = training.prepare_while_ray_starts(specs, options)
+        prepared = ray_session.prepare_while_ray_starts(specs, options)
         assert prepared[0].envs[0].creator_path.endswith("MainThreadCountdown")
         module = sys.modules["rlcli_userproj.main_thread_env"]
         assert module.IMPORTS == ["MainThread"], module.IMPORTS
     finally:
-        training.shutdown_ray()
+        ray_session.shutdown_ray()
     print("ok", attempt, flush=True)
 """
 

@@ -6,6 +6,7 @@ import ast
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "rlcli"
@@ -99,6 +100,106 @@ def test_core_dependencies_point_one_way():
             if LAYERS[other] >= LAYERS[own]:
                 problems.append(f"{module} imports {imported} ({own} may not import {other})")
     assert not problems, "\n".join(problems)
+
+
+def _module_names(root: Path) -> dict[str, Path]:
+    """``{dotted module name: file}`` for the package at ``root`` (a package is its ``__init__``)."""
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_imports(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement that can run: at top level and inside functions, but not in the
+    body of ``if TYPE_CHECKING:`` (its ``else`` does run)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            yield child
+        elif isinstance(child, ast.If) and _is_type_checking(child.test):
+            yield from _runtime_imports(ast.Module(body=child.orelse, type_ignores=[]))
+        else:
+            yield from _runtime_imports(child)
+
+
+def _imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom, modules: dict) -> set[str]:
+    """The modules of ``modules`` that ``node`` (in ``module``, at ``path``) imports: relative
+    imports resolved, ``from pkg import mod`` the module ``pkg.mod``, a name the nearest module
+    holding it; the module itself and its own packages (run before it anyway) left out."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+            parts = package.split(".")
+            prefix = ".".join(parts[: len(parts) - node.level + 1])
+            base = f"{prefix}.{base}" if node.module else prefix
+        names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+    found = set()
+    for name in names:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name and name != module and not module.startswith(name + "."):
+            found.add(name)
+    return found
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    """Circles of imports among the modules of the package at ``root``, each as the modules on
+    it, the first again at the end (``[a, b, a]``); at least one per tangle of modules."""
+    modules = _module_names(root)
+    graph = {
+        module: {
+            t
+            for node in _runtime_imports(ast.parse(path.read_text()))
+            for t in _imported_modules(module, path, node, modules)
+        }
+        for module, path in modules.items()
+    }
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    trail: list[str] = []  # the modules being visited, each importing the next
+
+    def visit(module: str) -> None:
+        trail.append(module)
+        for target in sorted(graph[module]):
+            if target in trail:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in done:
+                visit(target)
+        trail.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        if module not in done:
+            visit(module)
+    return cycles
+
+
+def test_no_module_imports_itself_through_others():
+    """No import circle between modules of rlcli, inside one package or across packages, and
+    none hidden in a function: each module's imports point one way."""
+    assert import_cycles(PACKAGE) == []
+
+
+def test_the_cycle_check_finds_a_function_level_circle(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from pkg import b\n\n    return b\n")
+    (package / "b.py").write_text("from . import a\n")
+    # A TYPE_CHECKING-only import is no circle at run time.
+    (package / "c.py").write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from pkg.d import D\n")
+    (package / "d.py").write_text("import pkg.c\n\nclass D: ...\n")
+    assert import_cycles(package) == [["pkg.a", "pkg.b", "pkg.a"]]
 
 
 def test_every_core_package_says_what_it_holds_and_may_import():

@@ -16,11 +16,11 @@ from rlcli.core.errors import UsageError
 from rlcli.core.legacy.translate import migrate_metric
 from rlcli.core.metrics import number
 from rlcli.core.spec import DEFAULT_METRIC
+from rlcli.core.store.checkpoint_index import read_rows
 from rlcli.core.store.rowscan import result_columns
 
 CHECKPOINT_MARKER = "rllib_checkpoint.json"
 EVAL_METRIC = "evaluation/env_runners/episode_return_mean"
-CHECKPOINT_INDEX = "rlcli_checkpoints.jsonl"
 
 
 @dataclass(frozen=True)
@@ -98,18 +98,9 @@ def read_result_rows(trial_dir: Path, keys: tuple[str, ...]) -> list[dict[str, o
 
 
 def _from_index(trial_dir: Path) -> dict[str, int]:
-    mapping: dict[str, int] = {}
-    index = trial_dir / CHECKPOINT_INDEX
-    if not index.is_file():
-        return mapping
-    for line in index.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry.get("training_iteration"), int):
-            mapping[entry["checkpoint"]] = entry["training_iteration"]
-    return mapping
+    return {
+        row.checkpoint: row.training_iteration for row in read_rows(trial_dir) if row.training_iteration is not None
+    }
 
 
 def _from_file_times(trial_dir: Path) -> dict[str, int]:

@@ -18,6 +18,11 @@ from typing import Any
 from rlcli.core import searchspace
 from rlcli.core.errors import UsageError
 from rlcli.core.spec import ExperimentResult, ExperimentSpec, TrainRequest
+from rlcli.core.store.experiment_lock import claimed
+from rlcli.core.train.prepare import check_storage
+from rlcli.core.train.progress_sink import Notice, ProgressSink
+from rlcli.core.train.ray_session import shutdown_ray, start_ray_and_prepare
+from rlcli.core.train.resume_target import resolve_resume_target
 
 #: Settings that would put the user's code in other processes; --local-mode runs them here.
 LOCAL_KEYS = ("num_env_runners", "num_learners", "evaluation_num_env_runners")
@@ -80,7 +85,7 @@ def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def keep_breakpoints(hook: str | None, notice: Any) -> None:
+def keep_breakpoints(hook: str | None, notice: Notice) -> None:
     """Undo what ``ray.init`` does to ``breakpoint()`` in a driver: it sets ``PYTHONBREAKPOINT``
     to Ray's debugpy hook, which without debugpy skips the breakpoint. The user's own setting
     (``hook``, read before Ray started) is put back; ``PYTHONBREAKPOINT=0`` is kept but named."""
@@ -92,12 +97,10 @@ def keep_breakpoints(hook: str | None, notice: Any) -> None:
         notice("PYTHONBREAKPOINT=0 is set, so breakpoint() does nothing; unset it to stop there")
 
 
-def run_local(request: TrainRequest, sink: Any, notice: Any) -> list[ExperimentResult]:
+def run_local(request: TrainRequest, sink: ProgressSink, notice: Notice) -> list[ExperimentResult]:
     """A whole ``train --local-mode``: the one trial, new or resumed, run on the main thread of
     a local Ray started the usual way; Ray shut down at the end."""
-    from rlcli.core.store.experiment_lock import claimed
-    from rlcli.core.train import local_trial
-    from rlcli.core.train.training import _start_ray_and_prepare, check_storage, resolve_resume_target, shutdown_ray
+    from rlcli.core.train import local_trial  # imports Tune
 
     spec, notices = local_spec(check_request(request))
     if request.resume:
@@ -110,7 +113,7 @@ def run_local(request: TrainRequest, sink: Any, notice: Any) -> list[ExperimentR
     check_storage(spec.storage_path)
     hook = os.environ.get("PYTHONBREAKPOINT")
     try:
-        (prepared,) = _start_ray_and_prepare((spec,), request.ray, notice)
+        (prepared,) = start_ray_and_prepare((spec,), request.ray, notice)
         keep_breakpoints(hook, notice)
         for message in (*notices, *prepared.notices):
             notice(message)

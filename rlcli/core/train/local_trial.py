@@ -8,7 +8,7 @@ params.json/.pkl, TensorBoard events) and rlcli's :class:`ProgressCallback` (liv
 checkpoint index) read of a trial, so those files are the ones Tune writes. Checkpoints are the
 Algorithm's own ``save_checkpoint`` in Tune's ``checkpoint_NNNNNN`` dirs, kept by Tune's own
 checkpoint manager; the experiment state is a small ``experiment_state-*.json`` in Tune's shape
-that :mod:`rlcli.core.store` reads (Tune itself cannot resume it: it has no ``tuner.pkl``).
+(:mod:`rlcli.core.train.local_state`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import dataclasses
 import json
 import os
 import re
-import time
 import traceback
 import uuid
 from pathlib import Path
@@ -29,21 +28,18 @@ from typing import Any
 from rlcli.core import timings
 from rlcli.core.config.spec_file import write_spec_file
 from rlcli.core.errors import UsageError
-from rlcli.core.files import atomic_write
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.rllib.resolve import register_env
 from rlcli.core.spec import CheckpointSpec, ExperimentResult, ExperimentSpec, TrainRequest
-from rlcli.core.store.checkpoints import CHECKPOINT_INDEX, checkpoints_of
-from rlcli.core.store.experiment_dir import has_experiment_state
-from rlcli.core.store.tune_state import state_files
+from rlcli.core.store.checkpoint_index import read_rows
+from rlcli.core.store.checkpoints import checkpoints_of
 from rlcli.core.train import tune_callbacks
+from rlcli.core.train.local_state import ERROR, PAUSED, RUNNING, TERMINATED, read_state, require_local, write_state
+from rlcli.core.train.prepare import PreparedExperiment, param_space
+from rlcli.core.train.progress_sink import ProgressSink
+from rlcli.core.train.ray_session import SignalGuard
+from rlcli.core.train.resume_target import refuse_existing
 from rlcli.core.train.summary import best_checkpoint, summarize_result
-from rlcli.core.train.training import PreparedExperiment, SignalGuard, param_space, raise_stop_problems
-
-#: Marks a state file written here (``runner_data``), so a Tune ``--resume`` can say what to do.
-LOCAL_MODE_MARK = "rlcli_local_mode"
-TUNER_FILE = "tuner.pkl"
-RUNNING, PAUSED, TERMINATED, ERROR = "RUNNING", "PAUSED", "TERMINATED", "ERROR"
 
 
 class LocalTrial:
@@ -99,19 +95,6 @@ def new_trial(prepared: PreparedExperiment) -> LocalTrial:
     return LocalTrial(prepared.spec.path, state, config)
 
 
-def read_state(exp_dir: Path) -> dict[str, Any] | None:
-    """The trial record of a local-mode experiment's newest state file; None when there is none."""
-    files = state_files(exp_dir)
-    if not files:
-        return None
-    try:
-        document = json.loads(files[-1].read_text(encoding="utf-8"))
-        state = json.loads(document["trial_data"][0][0])
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        return None
-    return state if isinstance(state, dict) and document.get("runner_data", {}).get(LOCAL_MODE_MARK) else None
-
-
 def resumed_trial(prepared: PreparedExperiment) -> LocalTrial:
     """The experiment's trial again, with the values sampled for it the first time."""
     from ray.tune.search.variant_generator import assign_value, generate_variants
@@ -124,36 +107,6 @@ def resumed_trial(prepared: PreparedExperiment) -> LocalTrial:
     for key, value in state["evaluated_params"].items():
         assign_value(config, tuple(key.split("/")), value)
     return LocalTrial(prepared.spec.path, {**state, "status": RUNNING}, config)
-
-
-def write_state(exp_dir: Path, trial: LocalTrial, session: str) -> None:
-    """The experiment state in Tune's shape (``{"trial_data": [[trial, runtime]], ...}``), which
-    rlcli's store reads for the trial's status; one file per session, as Tune writes."""
-    document = {
-        "trial_data": [[json.dumps(trial.state), json.dumps({})]],
-        "runner_data": {LOCAL_MODE_MARK: True},
-        "stats": {"start_time": time.time()},
-    }
-    atomic_write(exp_dir / f"experiment_state-{session}.json", json.dumps(document))
-
-
-def require_local(spec: ExperimentSpec) -> dict[str, Any]:
-    """The state of an experiment ``--local-mode --resume`` can continue: one it started."""
-    state = read_state(spec.path)
-    if (spec.path / TUNER_FILE).exists() or state is None:
-        raise UsageError(
-            f"Experiment '{spec.name}' was trained through Tune, not with --local-mode.",
-            "Resume it without --local-mode.",
-        )
-    return state
-
-
-def resume_hint(exp_dir: Path) -> str:
-    """The fix for "nothing to resume" on the Tune path: a local-mode experiment resumes with
-    ``--local-mode``."""
-    if read_state(exp_dir) is not None and not (exp_dir / TUNER_FILE).exists():
-        return "It was trained with --local-mode: add --local-mode to --resume it."
-    return "Check --name and --storage-path."
 
 
 def finished_result(spec: ExperimentSpec) -> ExperimentResult | None:
@@ -250,7 +203,7 @@ class TrialRun:
 
     def set_status(self, status: str) -> None:
         self.trial.state["status"] = status
-        write_state(Path(self.trial.local_path).parent, self.trial, self.session)
+        write_state(Path(self.trial.local_path).parent, self.trial.state, self.session)
 
 
 def due(checkpoint: CheckpointSpec, result: dict[str, Any]) -> bool:
@@ -334,16 +287,9 @@ def restore(run: TrialRun) -> None:
 
 def _index_metrics(trial_dir: Path) -> dict[str, dict[str, Any]]:
     """``{checkpoint_dir_name: metrics saved with it}`` from rlcli's checkpoint index."""
-    out: dict[str, dict[str, Any]] = {}
-    index = trial_dir / CHECKPOINT_INDEX
-    lines = index.read_text(encoding="utf-8").splitlines() if index.is_file() else []
-    for line in lines:
-        try:
-            entry = json.loads(line)
-            out[entry["checkpoint"]] = {**entry["metrics"], "training_iteration": entry["training_iteration"]}
-        except (ValueError, KeyError, TypeError):
-            continue
-    return out
+    return {
+        row.checkpoint: {**row.metrics, "training_iteration": row.training_iteration} for row in read_rows(trial_dir)
+    }
 
 
 def open_run(prepared: PreparedExperiment, request: TrainRequest) -> TrialRun:
@@ -351,11 +297,8 @@ def open_run(prepared: PreparedExperiment, request: TrainRequest) -> TrialRun:
     from ray.tune.utils import date_str
 
     spec = prepared.spec
-    if not request.resume and has_experiment_state(spec.path):
-        raise UsageError(
-            f"Experiment '{spec.name}' already exists in {spec.storage_path}.",
-            "Pass --resume to continue it, or --name NEW_NAME for a new experiment.",
-        )
+    if not request.resume:
+        refuse_existing(spec)
     trial = resumed_trial(prepared) if request.resume else new_trial(prepared)
     trial.init_local_path()
     run = TrialRun(trial, None, _callbacks(request.show_metrics), _manager(spec), spec.checkpoint, date_str())
@@ -363,7 +306,7 @@ def open_run(prepared: PreparedExperiment, request: TrainRequest) -> TrialRun:
     return run
 
 
-def run_trial(prepared: PreparedExperiment, request: TrainRequest, sink: Any) -> ExperimentResult:
+def run_trial(prepared: PreparedExperiment, request: TrainRequest, sink: ProgressSink) -> ExperimentResult:
     """The trial trained on this thread until it stops; its files written as Tune writes them."""
     spec = prepared.spec
     for env in prepared.envs:
@@ -391,7 +334,7 @@ def run_trial(prepared: PreparedExperiment, request: TrainRequest, sink: Any) ->
     run.finish(status, error)
     _stop_algorithm(run.algo)
     tune_callbacks.set_sink(None)
-    raise_stop_problems(spec)
+    tune_callbacks.raise_stop_problems(spec)
     outcome = SimpleNamespace(metrics=run.trial.last_result, path=run.trial.local_path, error=error)
     return ExperimentResult(
         spec,

@@ -2,32 +2,26 @@
 really reports, and a plain-JSON checkpoint index beside each trial.
 
 Tune pickles these objects into ``tuner.pkl`` (and unpickles them on resume), so they hold no
-console or lock: they look up the active :class:`ProgressSink` when they fire.
+console or lock: they look up the active
+:class:`~rlcli.core.train.progress_sink.ProgressSink` when they fire.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from ray import tune
 
 from rlcli.core import timings
 from rlcli.core.config.stopping import unknown_stop_keys, unknown_stop_message
+from rlcli.core.errors import ConfigError
 from rlcli.core.metrics import flatten, number
-from rlcli.core.spec import EARLY_STOPPED, ProgressRow
-from rlcli.core.store.checkpoints import CHECKPOINT_INDEX
+from rlcli.core.spec import EARLY_STOPPED, ExperimentSpec
+from rlcli.core.store.checkpoint_index import append_row, index_row
 from rlcli.core.store.experiment_dir import mark_stopped_early
 from rlcli.core.train.progress_rows import row_from_result
-
-
-class ProgressSink(Protocol):
-    def progress(self, row: ProgressRow) -> None: ...
-
-    def trial_status(self, trial: str, status: str) -> None: ...
-
+from rlcli.core.train.progress_sink import ProgressSink
 
 _active_sink: ProgressSink | None = None
 #: Problems found by :class:`StopGuard` during ``fit``, read by the driver afterwards.
@@ -37,6 +31,12 @@ stop_problems: list[str] = []
 def set_sink(sink: ProgressSink | None) -> None:
     global _active_sink
     _active_sink = sink
+
+
+def raise_stop_problems(spec: ExperimentSpec) -> None:
+    """The first problem :class:`StopGuard` found during training, as the run's error."""
+    if stop_problems:
+        raise ConfigError(stop_problems[0], "Fix --stop; the partial results stay in " + spec.location)
 
 
 def criteria_met(criteria: dict[str, float], result: dict[str, Any]) -> bool:
@@ -98,16 +98,7 @@ class ProgressCallback(tune.Callback):
     def on_checkpoint(self, iteration: int, trials: list, trial: Any, checkpoint: Any, **info: Any) -> None:
         """Record which iteration (and which metrics) each checkpoint belongs to, as plain JSON:
         RLlib's result rows carry no checkpoint link and Tune keeps it only in a pickle."""
-        result = trial.last_result or {}
-        flat = {k: v for k, v in flatten(result).items() if number(v) is not None and not k.startswith("config/")}
-        entry = {
-            "checkpoint": os.path.basename(checkpoint.path.rstrip("/")),
-            "training_iteration": result.get("training_iteration"),
-            "metrics": flat,
-        }
-        path = os.path.join(trial.local_path, CHECKPOINT_INDEX)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
+        append_row(trial.local_path, index_row(checkpoint.path, trial.last_result or {}))
 
 
 class StopGuard(tune.Stopper):
