@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from rlcli.core import remote_storage, searchspace, timings
+from rlcli.core.config import offline_data as offline
 from rlcli.core.config.spec_file import write_spec_file
 from rlcli.core.errors import RlcliError, UsageError
-from rlcli.core.legacy import offline
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.rllib.config_keys import keys_for_algorithm
