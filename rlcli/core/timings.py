@@ -49,3 +49,4 @@ def write() -> None:
     mark("exit")
     start = process_start() or min(_marks.values())
     Path(path).write_text(json.dumps({name: at - start for name, at in _marks.items()}, indent=1))
+    _marks.clear()  # the next run in this process (a library call, a test) starts its own marks
