@@ -8,11 +8,10 @@ checkpoints still roll out and such experiments still resume. New code imports t
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 #: Old ``rlcli.core.<name>`` → its place now, under ``rlcli.core``.
 MOVED = {
@@ -52,7 +51,18 @@ MOVED = {
 }
 
 
-class _Alias(importlib.abc.Loader):
+# The finder and loader implement the protocols Python's import system calls; importlib.abc's
+# base classes are only for the type checker: importing that module (importlib.resources,
+# tempfile, shutil, ...) would be most of what ``import rlcli.core`` costs, and every
+# ``rlcli --help`` would pay for it.
+if TYPE_CHECKING:
+    from importlib.abc import Loader as _Loader
+    from importlib.abc import MetaPathFinder as _Finder
+else:
+    _Loader = _Finder = object
+
+
+class _Alias(_Loader):
     def __init__(self, target: str) -> None:
         self.target = target
 
@@ -63,7 +73,7 @@ class _Alias(importlib.abc.Loader):
         """The target module ran when it was imported."""
 
 
-class MovedModules(importlib.abc.MetaPathFinder):
+class MovedModules(_Finder):
     """Finds ``rlcli.core.<old name>`` as the module it moved to."""
 
     def find_spec(
@@ -72,7 +82,7 @@ class MovedModules(importlib.abc.MetaPathFinder):
         prefix, _, name = fullname.rpartition(".")
         if prefix != "rlcli.core" or name not in MOVED:
             return None
-        return importlib.util.spec_from_loader(fullname, _Alias(f"rlcli.core.{MOVED[name]}"))
+        return importlib.machinery.ModuleSpec(fullname, _Alias(f"rlcli.core.{MOVED[name]}"))
 
 
 def install() -> None:
