@@ -20,16 +20,13 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: Each exported name → the module that defines it (imported on first use).
-_EXPORTS = {
-    "AgentToModule": "rlcli.core.rllib.multiagent",
-    **{name: "rlcli.api" for name in ("best_checkpoint", "export", "load_trials", "plan", "rollout", "train")},
-    "train_request": "rlcli.api",
-}
-__all__ = sorted(_EXPORTS)
+__all__ = ["AgentToModule", "best_checkpoint", "export", "load_trials", "plan", "rollout", "train", "train_request"]
+
+#: The module that defines each exported name (imported on first use); the rest come from rlcli.api.
+_DEFINED_IN = {"AgentToModule": "rlcli.core.rllib.multiagent"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in __all__:
+        return getattr(importlib.import_module(_DEFINED_IN.get(name, "rlcli.api")), name)
     raise AttributeError(f"module 'rlcli' has no attribute {name!r}")
