@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # module fixture trained on both workers. Session fixtures shared by files: tests/integration/conftest.py.)
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install test demo bench tuned lint type format clean
+.PHONY: install test test-fast demo bench tuned lint type format clean
 
 install: $(STAMP)
 
@@ -25,8 +25,13 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The whole suite; the 20 slowest tests are listed at the end so that they stay visible.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=20 $(PYTEST_ARGS)
+
+# The edit-test loop: the unit and CLI layers (no training, no Ray cluster), well under 90 s.
+test-fast: install
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) tests/unit tests/cli $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/python benchmarks/demo.py

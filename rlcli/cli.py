@@ -6,13 +6,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
 
 from rlcli import __version__
-from rlcli.console import error_line
 from rlcli.core import timings
 from rlcli.core.errors import RlcliError
 from rlcli.invocation import LEGACY_PROGRAM, Invocation
@@ -85,6 +83,22 @@ def _debug() -> bool:
     return os.environ.get("RLCLI_DEBUG", "") not in ("", "0")
 
 
+def _traceback() -> None:
+    """With ``RLCLI_DEBUG=1``: the traceback of the error being handled, on stderr."""
+    if _debug():
+        import traceback
+
+        traceback.print_exc()
+
+
+def _error_line(message: str) -> None:
+    """:func:`rlcli.console.error_line`, imported only when there is an error to show (the
+    console imports rich, which ``rlcli --help`` does without)."""
+    from rlcli.console import error_line as write
+
+    write(message)
+
+
 def _usage_hint(exc: click.ClickException) -> str:
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
@@ -112,24 +126,21 @@ def _run(argv: list[str] | None, prog_name: str) -> Any:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        error_line("Aborted.")
+        _error_line("Aborted.")
         sys.exit(130)
     except click.ClickException as exc:
-        if _debug():
-            traceback.print_exc()
-        error_line(exc.format_message() + _usage_hint(exc))
+        _traceback()
+        _error_line(exc.format_message() + _usage_hint(exc))
         sys.exit(exc.exit_code)
     except RlcliError as exc:
-        if _debug():
-            traceback.print_exc()
-        error_line(str(exc))
+        _traceback()
+        _error_line(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        error_line("Interrupted.")
+        _error_line("Interrupted.")
         sys.exit(130)
     except Exception as exc:
-        if _debug():
-            traceback.print_exc()
-        error_line(f"internal error: {type(exc).__name__}: {exc} (run with RLCLI_DEBUG=1 for the traceback)")
+        _traceback()
+        _error_line(f"internal error: {type(exc).__name__}: {exc} (run with RLCLI_DEBUG=1 for the traceback)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,5 +1,1 @@
 """The plain, testable core of rlcli: no click, and Ray only inside the functions that need it."""
-
-from rlcli.core import _moved
-
-_moved.install()

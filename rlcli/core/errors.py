@@ -6,7 +6,6 @@ or path and, where one exists, the fix.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -46,6 +45,8 @@ class Interrupted(RlcliError):
 
 def closest(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Return up to ``n`` candidates that look like ``word`` (case-insensitive), best first."""
+    import difflib  # here: every command line imports this module, few need a suggestion
+
     pool = list(candidates)
     lowered = {c.lower(): c for c in pool}
     hits = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)

@@ -7,7 +7,6 @@ kernel recorded, which is when the user pressed Enter: interpreter start-up and 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -46,6 +45,9 @@ def write() -> None:
     path = os.environ.get(ENV_VAR)
     if not path:
         return
+    import json  # here, not at the top: every command imports this module, few write the marks
+
     mark("exit")
     start = process_start() or min(_marks.values())
     Path(path).write_text(json.dumps({name: at - start for name, at in _marks.items()}, indent=1))
+    _marks.clear()  # the next run in this process (a library call, a test) starts its own marks

@@ -72,7 +72,7 @@ pair:
     model_config: {fcnet_hiddens: [16]}
     multiagent:
       policies: [p0, p1]
-      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, mapping: {a0: p0, a1: p1}}
+      policy_mapping_fn: {type: rlcli.AgentToModule, mapping: {a0: p0, a1: p1}}
 """
 
 

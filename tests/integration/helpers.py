@@ -1,13 +1,23 @@
-"""Run the installed ``rlcli`` in a subprocess and read what it wrote."""
+"""Run ``rlcli`` as a user does and read what it wrote.
+
+:func:`run_rlcli` runs the program in this process by default (``rlcli.cli.main``, the console
+script's own function, with the environment, working directory and file descriptors a
+subprocess would have), which spares each call the interpreter start and the imports of Ray,
+RLlib and torch. ``process=True`` runs the installed entry point in a subprocess instead: for
+the tests whose subject is the process boundary (signals, exit codes of the real script, a
+fresh interpreter's imports, stdin)."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,11 +35,94 @@ TINY_PPO = (
 
 
 def run_rlcli(
-    exe: str, *args: str, env: dict[str, str], timeout: float = 240, cwd: Path | None = None
+    exe: str,
+    *args: str,
+    env: dict[str, str],
+    timeout: float = 240,
+    cwd: Path | None = None,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [exe, *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=cwd
-    )
+    """``exe ARGS`` (``rlcli`` or ``rllib``): its exit code, stdout and stderr. In this process
+    unless ``process`` (``timeout`` bounds only a subprocess)."""
+    if process:
+        return subprocess.run(
+            [exe, *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=cwd
+        )
+    return run_in_process(Path(exe).name, list(args), env=env, cwd=cwd)
+
+
+def run_in_process(
+    program: str, args: list[str], env: dict[str, str], cwd: Path | None
+) -> subprocess.CompletedProcess[str]:
+    """``program ARGS`` through its console-script function in this process, as a subprocess
+    would see it: ``env`` as the whole environment (Ray's processes started meanwhile inherit
+    it), ``env``'s PYTHONPATH on ``sys.path`` (and the modules imported from there forgotten
+    afterwards, as a new interpreter would not have them), ``cwd``, and fds 1 and 2 captured."""
+    from rlcli.cli import main, rllib_main
+
+    entry = rllib_main if program == "rllib" else main
+    with _as_a_process(env, cwd), _captured_fds() as streams:
+        try:
+            entry(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = streams
+    return subprocess.CompletedProcess([program, *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _as_a_process(env: dict[str, str], cwd: Path | None) -> Iterator[None]:
+    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    before = set(sys.modules)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path[:0] = extra
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.path[:] = saved_path
+        roots = tuple(str(Path(p).resolve()) for p in extra)
+        for name in set(sys.modules) - before:
+            where = getattr(sys.modules[name], "__file__", None) or ""
+            if roots and where.startswith(roots):
+                del sys.modules[name]
+
+
+@contextlib.contextmanager
+def _captured_fds() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """Whatever fds 1 and 2 receive while the block runs (Python's streams, C code, Ray's
+    log lines), as the two strings a subprocess's pipes would have given."""
+    texts = io.StringIO(), io.StringIO()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        files = (out_file, err_file)
+        saved_fds = [os.dup(1), os.dup(2)]
+        saved_streams = sys.stdout, sys.stderr
+        for fd, file in zip((1, 2), files, strict=True):
+            os.dup2(file.fileno(), fd)
+        sys.stdout, sys.stderr = (
+            io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8", write_through=True) for fd in (1, 2)
+        )
+        try:
+            yield texts
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            for file, text in zip(files, texts, strict=True):
+                file.seek(0)
+                text.write(file.read().decode("utf-8", errors="replace"))
 
 
 def storage_env(storage: Path, **extra: str) -> dict[str, str]:

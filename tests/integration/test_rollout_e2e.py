@@ -177,7 +177,7 @@ def test_multi_agent_checkpoint_trains_and_rolls_out(rlcli_exe, tmp_path):
         "  stop: {training_iteration: 1}\n  config:\n    env_config: {num_agents: 2}\n    num_env_runners: 0\n"
         "    train_batch_size: 200\n    minibatch_size: 50\n    num_epochs: 1\n    multiagent:\n"
         "      policies: [p0, p1]\n"
-        "      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, pattern: 'p{agent_id}'}\n"
+        "      policy_mapping_fn: {type: rlcli.AgentToModule, pattern: 'p{agent_id}'}\n"
     )
     env = storage_env(tmp_path / "results")
     proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=env)
@@ -252,7 +252,7 @@ def test_pettingzoo_env_trains_and_rolls_out(rlcli_exe, tmp_path):
         "pz:\n  run: PPO\n  env: pz_match:make\n  stop: {training_iteration: 1}\n  config:\n"
         "    env_config: {length: 10}\n    num_env_runners: 0\n    train_batch_size: 200\n    minibatch_size: 50\n"
         "    num_epochs: 1\n    multiagent:\n      policies: [shared]\n"
-        "      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, default: shared}\n"
+        "      policy_mapping_fn: {type: rlcli.AgentToModule, default: shared}\n"
     )
     env = storage_env(tmp_path / "results", PYTHONPATH=str(tmp_path))
     proc = run_rlcli(rlcli_exe, "train", "-f", str(exp_file), env=env)

@@ -34,7 +34,7 @@ trio:
     model_config: {fcnet_hiddens: [16]}
     multiagent:
       policies: [p0, p1]
-      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, mapping: {a0: p0, a1: p1, a2: p0}}
+      policy_mapping_fn: {type: rlcli.AgentToModule, mapping: {a0: p0, a1: p1, a2: p0}}
 """
 
 

@@ -30,6 +30,43 @@ def test_importing_the_cli_loads_no_heavy_module():
     assert out.stdout.strip() == ""
 
 
+def _modules_loaded_by(*argv: str) -> set[str]:
+    """The modules ``rlcli ARGV`` (its real entry point, output discarded) has imported when it exits."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from rlcli.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(sys.argv[1:])\n"
+        "sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    )
+    return set(out.stderr.rpartition("MODULES ")[2].split())
+
+
+def _loaded(modules: set[str], *names: str) -> list[str]:
+    """Those of ``modules`` that are one of ``names`` or inside one."""
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_root_help_imports_only_click_and_the_root_command():
+    """``rlcli --help`` lists every command from cli.COMMANDS without importing one: no command
+    module, option table, console (rich), YAML or library call is loaded, so it starts fast."""
+    modules = _modules_loaded_by("--help")
+    assert "rlcli.cli" in modules and "click" in modules
+    lazy = ("rlcli.commands", "rlcli.options", "rlcli.train_options", "rlcli.console", "rlcli.api", "rich", "yaml")
+    assert _loaded(modules, *lazy, *HEAVY) == []
+
+
+def test_train_help_imports_its_option_table_and_nothing_heavy():
+    """``rlcli train --help`` reads the option table (rlcli.train_options) and builds no inputs:
+    neither the experiment builder, the console, YAML, nor Ray/torch/gymnasium is imported."""
+    modules = _modules_loaded_by("train", "--help")
+    assert {"rlcli.commands.train", "rlcli.train_options"} <= modules
+    assert _loaded(modules, "rlcli.core.config", "rlcli.console", "rlcli.api", "rich", "yaml", *HEAVY) == []
+
+
 def test_core_never_imports_click():
     for path in (PACKAGE / "core").rglob("*.py"):
         tree = ast.parse(path.read_text())
@@ -44,6 +81,7 @@ def test_commands_import_no_heavy_module_at_top_level():
         PACKAGE / "cli.py",
         PACKAGE / "console.py",
         PACKAGE / "options.py",
+        PACKAGE / "train_options.py",
     ]:
         assert not (_top_level_imports(path) & set(HEAVY)), path
 

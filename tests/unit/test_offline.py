@@ -6,8 +6,9 @@ import zipfile
 
 import pytest
 
+from rlcli.core.config.offline_data import anchor_inputs, cpus_needed, input_paths, prepare_inputs
 from rlcli.core.errors import UsageError
-from rlcli.core.legacy.offline import anchor_inputs, cpus_needed, input_paths, prepare_inputs, translate_legacy_input
+from rlcli.core.legacy.offline_input import translate_legacy_input
 from rlcli.core.legacy.translate import migrate_config
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec
 

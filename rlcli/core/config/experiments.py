@@ -17,11 +17,11 @@ from typing import Any
 
 from rlcli.core import remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
+from rlcli.core.config.offline_data import anchor_inputs
 from rlcli.core.config.overrides import load_mapping, merge_sources, parse_override, route_overrides
 from rlcli.core.config.pyconfig import is_python_file, load_python_experiment
 from rlcli.core.config.stopping import normalize_stop
 from rlcli.core.errors import ConfigError, UsageError
-from rlcli.core.legacy.offline import anchor_inputs
 from rlcli.core.legacy.translate import (
     VIDEO_EVERY_KEY,
     legacy_env_config,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rlcli.core.errors import ConfigError, did_you_mean
-from rlcli.core.legacy.offline import translate_legacy_input
+from rlcli.core.legacy.offline_input import translate_legacy_input
 
 
 @dataclass(frozen=True)

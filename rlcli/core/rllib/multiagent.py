@@ -5,9 +5,9 @@ RLlib wants ``policy_mapping_fn`` to be a callable; its ``multi_agent()`` builds
 
     multiagent:
       policies: [p0, p1]
-      policy_mapping_fn: {type: rlcli.core.multiagent.AgentToModule, mapping: {0: p0, 1: p1}}
+      policy_mapping_fn: {type: rlcli.AgentToModule, mapping: {0: p0, 1: p1}}
 
-or, for one policy shared by all agents, ``{type: rlcli.core.multiagent.AgentToModule, default: shared}``.
+or, for one policy shared by all agents, ``{type: rlcli.AgentToModule, default: shared}``.
 """
 
 from __future__ import annotations

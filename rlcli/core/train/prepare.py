@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from rlcli.core import remote_storage, searchspace, timings
+from rlcli.core.config import offline_data
 from rlcli.core.errors import UsageError
-from rlcli.core.legacy import offline
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.rllib.config_keys import keys_for_algorithm
@@ -96,11 +96,11 @@ def prepare(
     silence_loggers(verbose)
     spec = dataclasses.replace(spec, algorithm=resolved.name)
     spec, notices = fix_inconsistent_defaults(resolved.cls, spec)
-    if offline.is_offline(spec):
-        spec, offline_notices = offline.prepare_inputs(spec)
+    if offline_data.is_offline(spec):
+        spec, offline_notices = offline_data.prepare_inputs(spec)
         notices += offline_notices
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
-    if not envs and not offline.is_offline(spec):
+    if not envs and not offline_data.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked

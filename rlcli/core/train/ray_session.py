@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from rlcli.core import timings
+from rlcli.core.config import offline_data
 from rlcli.core.errors import RlcliError
-from rlcli.core.legacy import offline
 from rlcli.core.quiet import silence_loggers
 from rlcli.core.spec import ExperimentSpec, RayOptions
 from rlcli.core.train.cluster import shutdown_cluster, start_cluster
@@ -45,7 +45,7 @@ def start_ray_and_prepare(
 def can_prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> bool:
     """True for a local Ray whose size does not depend on the prepared experiments (offline
     data sizes it for Ray Data, see :func:`offline_ray_options`)."""
-    return not options.joins_cluster and not any(offline.is_offline(spec) for spec in specs)
+    return not options.joins_cluster and not any(offline_data.is_offline(spec) for spec in specs)
 
 
 def prepare_while_ray_starts(specs: tuple[ExperimentSpec, ...], options: RayOptions) -> list[PreparedExperiment]:
@@ -92,7 +92,9 @@ def offline_ray_options(options: RayOptions, prepared: list[PreparedExperiment],
     (logical CPUs only: the processes share the real cores)."""
     if options.num_cpus is not None or options.joins_cluster or options.num_nodes:
         return options
-    needed = [offline.cpus_needed(p.spec, p.request.get("CPU", 1)) for p in prepared if offline.is_offline(p.spec)]
+    needed = [
+        offline_data.cpus_needed(p.spec, p.request.get("CPU", 1)) for p in prepared if offline_data.is_offline(p.spec)
+    ]
     cpus = os.cpu_count() or 1
     if not needed or max(needed) <= cpus:
         return options
