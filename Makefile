@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # module fixture trained on both workers. Session fixtures shared by files: tests/integration/conftest.py.)
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install test test-fast demo bench tuned lint type format clean
+.PHONY: install test test-fast demo bench tuned lint type docs format clean
 
 install: $(STAMP)
 
@@ -49,18 +49,26 @@ $(BENCH_STAMP): benchmarks/requirements-sb3.txt
 tuned: install
 	$(BIN)/python benchmarks/tuned.py $(EXAMPLES)
 
+# The pages that carry generated --help blocks (cog markers; docs/cog_help.py writes them).
+DOCS := README.md $(wildcard docs/*.md)
+
 lint: install
-	$(BIN)/ruff check rlcli tests benchmarks tuned_examples
-	$(BIN)/ruff format --check rlcli tests benchmarks tuned_examples
+	$(BIN)/ruff check rlcli tests benchmarks tuned_examples docs
+	$(BIN)/ruff format --check rlcli tests benchmarks tuned_examples docs
 	$(BIN)/mypy
+	$(BIN)/cog --check --diff --check-fail-msg "run 'make docs'" --verbosity=1 -I docs $(DOCS)
 
 # Types alone (make lint runs them too).
 type: install
 	$(BIN)/mypy
 
+# Regenerate every --help block in the docs from the real CLI (make lint checks they are current).
+docs: install
+	$(BIN)/cog -r --verbosity=1 -I docs $(DOCS)
+
 format: install
-	$(BIN)/ruff format rlcli tests benchmarks
-	$(BIN)/ruff check --fix rlcli tests benchmarks
+	$(BIN)/ruff format rlcli tests benchmarks docs
+	$(BIN)/ruff check --fix rlcli tests benchmarks docs
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info .pytest_cache .ruff_cache
