@@ -182,7 +182,7 @@ def _model_key(key: str, value: Any) -> dict[str, Any]:
     if key in _CUSTOM_MODEL_KEYS or key == "use_attention":
         raise ConfigError(
             f"'model.{key}' has no equivalent on RLlib 2.60's new API stack.",
-            "Write an RLModule and set it through rl_module_spec (see 'Your own code' in the README).",
+            "Write an RLModule and set it through rl_module_spec (see 'Your own code' in docs/train.md).",
         )
     if key == "lstm_use_prev_action_reward":
         return {"lstm_use_prev_action": value, "lstm_use_prev_reward": value}

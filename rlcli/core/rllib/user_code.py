@@ -119,7 +119,7 @@ def build_module_spec(value: Any) -> Any:
     if not isinstance(value, dict):
         raise ConfigError(
             f"rl_module_spec must be a mapping such as {{module_class: pkg.mod:MyModule}}, got {value!r}.",
-            "See 'Your own code' in the README.",
+            "See 'Your own code' in docs/train.md.",
         )
     if "rl_module_specs" in value:
         specs = value["rl_module_specs"]
