@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +38,7 @@ TINY_PPO = (
 def run_rlcli(
     exe: str,
     *args: str,
-    env: dict[str, str],
+    env: dict[str, str] | None,
     timeout: float = 240,
     cwd: Path | None = None,
     process: bool = False,
@@ -61,7 +62,7 @@ def run_in_process(
     from rlcli.cli import main, rllib_main
 
     entry = rllib_main if program == "rllib" else main
-    with _as_a_process(env, cwd), _captured_fds() as streams:
+    with _as_a_process(program, args, env, cwd), _captured_fds() as streams, warnings.catch_warnings():
         try:
             entry(args)
             code = 0
@@ -72,9 +73,13 @@ def run_in_process(
 
 
 @contextlib.contextmanager
-def _as_a_process(env: dict[str, str], cwd: Path | None) -> Iterator[None]:
-    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
+def _as_a_process(program: str, args: list[str], env: dict[str, str] | None, cwd: Path | None) -> Iterator[None]:
+    """``sys.argv``, the environment (``None``: this one), ``sys.path`` and the working
+    directory of a process started as ``program ARGS``; all put back afterwards."""
+    saved_env, saved_cwd, saved_path, saved_argv = dict(os.environ), os.getcwd(), list(sys.path), sys.argv
+    env = dict(os.environ) if env is None else env
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.argv = [program, *args]
     before = set(sys.modules)
     os.environ.clear()
     os.environ.update(env)
@@ -85,6 +90,7 @@ def _as_a_process(env: dict[str, str], cwd: Path | None) -> Iterator[None]:
         yield
     finally:
         os.chdir(saved_cwd)
+        sys.argv = saved_argv
         os.environ.clear()
         os.environ.update(saved_env)
         sys.path[:] = saved_path

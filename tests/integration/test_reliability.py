@@ -125,9 +125,12 @@ def test_sigkill_then_resume_continues_from_the_last_checkpoint(rlcli_exe, tmp_p
     proc = _popen(rlcli_exe, _tiny_train_args("killed", 12, "train_batch_size=400"), env)
     wait_for_line(proc, "iter    3", timeout=240)
     # Tune copies results from its staging dir to the storage path every few seconds (rlcli: 5 s);
-    # what reached the storage path is what a kill -9 may not lose. Wait for the first copy.
-    deadline = time.monotonic() + 60
-    while not list((tmp_path / "killed").glob("*/result.json")) and time.monotonic() < deadline:
+    # what reached the storage path is what a kill -9 may not lose. Wait for the first copy of
+    # both the results and a checkpoint (on a loaded machine the checkpoint may come a copy later).
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (
+        list((tmp_path / "killed").glob("*/result.json")) and list((tmp_path / "killed").glob("*/checkpoint_*"))
+    ):
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and every Ray process it started
     proc.communicate(timeout=60)
