@@ -37,7 +37,7 @@ from rlcli.core.store.checkpoints import CHECKPOINT_INDEX, checkpoints_of
 from rlcli.core.store.experiment_dir import has_experiment_state
 from rlcli.core.store.tune_state import state_files
 from rlcli.core.train import tune_callbacks
-from rlcli.core.train.summary import best_checkpoint, summarize_result
+from rlcli.core.train.summary import best_checkpoint_path, summarize_result
 from rlcli.core.train.training import PreparedExperiment, SignalGuard, param_space, raise_stop_problems
 
 #: Marks a state file written here (``runner_data``), so a Tune ``--resume`` can say what to do.
@@ -165,7 +165,9 @@ def finished_result(spec: ExperimentSpec) -> ExperimentResult | None:
     trial_dir = spec.path / state["relative_logdir"]
     outcome = SimpleNamespace(metrics=_last_row(trial_dir), path=str(trial_dir), error=None)
     summary = summarize_result(outcome, spec)
-    return ExperimentResult(spec, (summary,), already_finished=True, best_checkpoint=best_checkpoint(spec.path, spec))
+    return ExperimentResult(
+        spec, (summary,), already_finished=True, best_checkpoint=best_checkpoint_path(spec.path, spec)
+    )
 
 
 def _last_row(trial_dir: Path) -> dict[str, Any]:
@@ -397,7 +399,7 @@ def run_trial(prepared: PreparedExperiment, request: TrainRequest, sink: Any) ->
         spec,
         (summarize_result(outcome, spec),),
         interrupted=status == PAUSED,
-        best_checkpoint=best_checkpoint(spec.path, spec),
+        best_checkpoint=best_checkpoint_path(spec.path, spec),
     )
 
 

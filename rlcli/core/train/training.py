@@ -42,7 +42,7 @@ from rlcli.core.spec import ExperimentResult, ExperimentSpec, RayOptions, TrainR
 from rlcli.core.store.experiment_dir import find_latest_experiment, has_experiment_state, unfinished_trials
 from rlcli.core.store.experiment_lock import claimed
 from rlcli.core.train.cluster import emulated_cluster_line, shutdown_cluster, start_cluster
-from rlcli.core.train.summary import best_checkpoint, summarize_grid
+from rlcli.core.train.summary import best_checkpoint_path, summarize_grid
 
 
 @dataclasses.dataclass(frozen=True)
@@ -502,7 +502,7 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
                 spec,
                 summarize_grid(grid, spec),
                 already_finished=True,
-                best_checkpoint=best_checkpoint(spec.path, spec),
+                best_checkpoint=best_checkpoint_path(spec.path, spec),
             )
     elif has_experiment_state(spec.path):
         raise UsageError(
@@ -530,7 +530,7 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: An
         spec,
         summarize_grid(grid, spec),
         interrupted=guard.received is not None,
-        best_checkpoint=best_checkpoint(spec.path, spec),
+        best_checkpoint=best_checkpoint_path(spec.path, spec),
     )
 
 
