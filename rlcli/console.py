@@ -22,7 +22,7 @@ from rich.table import Table
 from rlcli.core.spec import EARLY_STOPPED, ExperimentResult, ProgressRow
 
 if TYPE_CHECKING:
-    from rlcli.core.rollout.policy import RolloutResult
+    from rlcli.core.rollout.result import RolloutResult
 
 
 def error_line(message: str) -> None:

@@ -3,26 +3,17 @@ best config, flat exports."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import click
 
 from rlcli import api
 from rlcli.console import Console
-from rlcli.core.errors import UsageError
 from rlcli.options import metric_option, metric_options, table_output
 
 
 def _fmt(as_json: bool, as_csv: bool) -> str:
     return "json" if as_json else "csv" if as_csv else "table"
-
-
-def _scope(value: str) -> str:
-    if value in ("all", "last") or (value.startswith("avg-last-") and value[9:].isdigit() and int(value[9:]) > 0):
-        return value
-    raise UsageError(f"--scope '{value}' is not one of all, last, avg-last-N.", "e.g. --scope avg-last-5")
 
 
 @click.group()
@@ -43,10 +34,13 @@ def analyze() -> None:
 @click.option("--scope", default="all", show_default=True, help="Rank trials by all rows, the last, or avg-last-N.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the checkpoint path.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
+def show_best_checkpoint(experiment: str, metric: str, mode: str, scope: str, quiet: bool, as_json: bool) -> int:
     """The checkpoint on disk whose own reported result is best."""
+    from rlcli.core.analysis.requests import BestCheckpointRequest
+
+    request = BestCheckpointRequest.build(experiment, metric, mode, scope)
     console = Console(quiet=quiet or as_json)
-    best = api.best_checkpoint(experiment, metric, mode, _scope(scope), warn=console.warn)
+    best = api.best_checkpoint(request, warn=console.warn)
     if best.note:
         console.warn(best.note)
     if as_json:
@@ -100,20 +94,15 @@ def trials(
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
 def best_config(experiment: str, metric: str, mode: str, fmt: str, output: str | None) -> int:
     """The best trial's config as a runnable ``rlcli train -f`` file."""
-    from rlcli.core.analysis.best_config import best_config_document
+    from rlcli.core.analysis.requests import BestConfigRequest
 
-    records = api.load_trials(experiment, metric, warn=Console().warn)
-    doc = best_config_document(records, metric, mode)
-    from rlcli.core.config.spec_file import dump_yaml
-
-    text = dump_yaml(doc) if fmt == "yaml" else json.dumps(doc, indent=2) + "\n"
-    if output:
-        from rlcli.core.files import atomic_write
-
-        atomic_write(Path(output), text)
-        Console().notice(f"wrote {output}")
+    request = BestConfigRequest.build(experiment, metric, mode, fmt, output)
+    console = Console()
+    found = api.best_config(request, warn=console.warn)
+    if found.output:
+        console.notice(f"wrote {output}")
     else:
-        Console().data(text.rstrip())
+        console.data(found.text.rstrip())
     return 0
 
 
@@ -123,10 +112,10 @@ def best_config(experiment: str, metric: str, mode: str, fmt: str, output: str |
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="File to write (atomically).")
 def export(experiment: str, fmt: str, output: str) -> int:
     """All trials' result rows, flattened, to CSV, Parquet or JSON lines."""
-    from rlcli.core.analysis.export import export_rows
+    from rlcli.core.analysis.requests import TrialExportRequest
 
-    count = export_rows(experiment, Path(output), fmt)
-    Console().notice(f"wrote {count} rows to {output}")
+    written = api.export_trials(TrialExportRequest.build(experiment, output, fmt))
+    Console().notice(f"wrote {written.rows} rows to {output}")
     return 0
 
 
@@ -145,12 +134,6 @@ def _smooth_option(fn: Any) -> Any:
     return click.option(
         "--smooth", type=click.IntRange(min=1), default=1, show_default=True, help="Moving average over K points."
     )(fn)
-
-
-def _load_experiments(paths: tuple[str, ...], metric: str, console: Console) -> dict[str, list[Any]]:
-    from rlcli.core.analysis.curves import group_by_experiment
-
-    return group_by_experiment(api.load_trials(paths, metric, warn=console.warn))
 
 
 @analyze.command("plot")
@@ -186,22 +169,19 @@ def plot(
     """
     import shutil
 
-    from rlcli.core.analysis import curves, plots
+    from rlcli.core.analysis.requests import PlotRequest
 
+    request = PlotRequest.build(experiments, metric, x_axis, smooth, group, band, out)
     console = Console()
-    if out:
-        plots.check_file_format(Path(out))
-    lines = curves.build_curves(_load_experiments(experiments, metric, console), metric, x_axis, smooth, group, band)
-    title = f"{metric}" + (f" (moving average of {smooth})" if smooth > 1 else "")
-    xlabel = curves.X_AXES[x_axis][1]
-    if out:
-        plots.file_plot(lines, Path(out), title, xlabel, metric)
-        console.notice(f"wrote {out} ({len(lines)} curve(s))")
+    drawn = api.plot(request, warn=console.warn)
+    if drawn.out:
+        console.notice(f"wrote {out} ({len(drawn.curves)} curve(s))")
         return 0
     from rlcli.core.analysis.braille import render
 
     columns, rows = shutil.get_terminal_size((100, 30))
-    console.styled_lines(render(lines, title, xlabel, (min(columns, 160), min(max(rows - 2, 16), 40))))
+    size = (min(columns, 160), min(max(rows - 2, 16), 40))
+    console.styled_lines(render(drawn.curves, drawn.title, drawn.xlabel, size))
     return 0
 
 
@@ -249,11 +229,10 @@ def compare(
       rlcli analyze compare ~/ray_results/sweep --by config --csv
       rlcli analyze compare ~/ray_results/seeds --by config --budget 100000
     """
-    from rlcli.core.analysis import curves
+    from rlcli.core.analysis.requests import CompareRequest
 
+    request = CompareRequest.build(experiments, metric, mode, by, threshold, budget, x_axis, smooth)
     console = Console(quiet=as_json or as_csv)
-    loaded = _load_experiments(experiments, metric, console)
-    opts = curves.CompareOptions(metric, mode, by, threshold, x_axis, smooth, budget)
-    names, rows = curves.compare_rows(loaded, opts)
-    console.table(names, rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
+    table = api.compare(request, warn=console.warn)
+    console.table(table.names, table.rows, fmt=_fmt(as_json, as_csv), title=f"{metric} ({mode})")
     return 0

@@ -38,14 +38,10 @@ def examples() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON list on stdout.")
 def list_examples(text: str | None, as_json: bool) -> int:
     """A table: name, algorithm, env, target, what reaching it took when measured."""
-    from rlcli.core.config.examples import all_examples
+    from rlcli import api
+    from rlcli.core.config.examples import ExamplesQuery
 
-    wanted = (text or "").lower()
-    rows = [
-        e.__dict__ | {"path": str(e.path)}
-        for e in all_examples()
-        if wanted in f"{e.name} {e.algorithm} {e.env}".lower()
-    ]
+    rows = [e.__dict__ | {"path": str(e.path)} for e in api.examples(ExamplesQuery(text))]
     columns = ["name", "algorithm", "env", "target", "measured"]
     Console(quiet=as_json).table(columns + (["path"] if as_json else []), rows, fmt="json" if as_json else "table")
     return 0
@@ -55,9 +51,9 @@ def list_examples(text: str | None, as_json: bool) -> int:
 @click.argument("name")
 def show(name: str) -> int:
     """Print the example's YAML file (also spelled `get`, as the old rllib example get)."""
-    from rlcli.core.config.examples import find_example
+    from rlcli import api
 
-    Console().data(find_example(name).path.read_text(encoding="utf-8").rstrip())
+    Console().data(api.example(name).read().rstrip())
     return 0
 
 
@@ -68,10 +64,10 @@ def show(name: str) -> int:
 @click.argument("train_args", nargs=-1, type=click.UNPROCESSED)
 def run(name: str, train_args: tuple[str, ...]) -> int:
     """Train the example: `rlcli train -f FILE` plus any train options and key=value overrides."""
+    from rlcli import api
     from rlcli.commands.train import train
-    from rlcli.core.config.examples import find_example
 
-    example = find_example(name)
+    example = api.example(name)
     Console().notice(f"rlcli train -f {example.path} {' '.join(train_args)}".rstrip())
     settings = click.get_current_context().find_root()  # same help names etc. as `rlcli train`
     return train.main(

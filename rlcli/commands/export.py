@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from rlcli.console import Console, stdout_to_stderr
@@ -28,7 +26,9 @@ SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S", help="Seed of the sampled observations.")
 @checkpoint_selection
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON object on stdout.")
-def export(path: str, fmt: str, output: str, samples: int, seed: int, as_json: bool, **selection: Any) -> int:
+def export(
+    path: str, fmt: str, output: str, samples: int, seed: int, which: str, metric: str, mode: str, as_json: bool
+) -> int:
     """Export the greedy policy of a checkpoint, trial or experiment dir (same lookup as rollout).
 
     The file maps a batch of observations (float32 [batch, *obs_shape], input 'obs') to greedy
@@ -45,7 +45,9 @@ def export(path: str, fmt: str, output: str, samples: int, seed: int, as_json: b
 
     console = Console(quiet=as_json)
     with stdout_to_stderr():
-        result = api.export(path, fmt, output, samples=samples, seed=seed, notice=console.notice, **selection)
+        result = api.export(
+            path, fmt, output, samples=samples, seed=seed, which=which, metric=metric, mode=mode, notice=console.notice
+        )
     if as_json:
         console.json(result.as_dict())
         return 0

@@ -12,12 +12,8 @@ from typing import Any
 import click
 
 from rlcli.console import Console, stdout_to_stderr
-from rlcli.core.config.overrides import load_mapping
 from rlcli.invocation import current
 from rlcli.options import _stack, checkpoint_selection
-
-#: The old CLI's default rollout length when neither --steps nor --episodes is given.
-LEGACY_STEPS = 10_000
 
 
 def legacy_options(fn: Any) -> Any:
@@ -88,7 +84,31 @@ def legacy_options(fn: Any) -> Any:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No notices and no 'Episode #N' lines; only the summary.")
-def rollout(path: str, **options: Any) -> int:
+def rollout(
+    path: str,
+    run: str | None,
+    env: str | None,
+    env_config: str | None,
+    episodes: int | None,
+    steps: int | None,
+    explore: bool | None,
+    num_envs: int | None,
+    seed: int | None,
+    which: str,
+    metric: str,
+    mode: str,
+    render: bool | None,
+    video_dir: str | None,
+    out: str | None,
+    config: str | None,
+    save_info: bool,
+    use_shelve: bool,
+    track_progress: bool,
+    local_mode: bool,
+    engine: str,
+    as_json: bool,
+    quiet: bool,
+) -> int:
     """Evaluate a trained policy from a checkpoint, trial or experiment directory.
 
     Prints 'Episode #N: reward: R' per episode (as the old rllib rollout did), then a summary.
@@ -102,21 +122,36 @@ def rollout(path: str, **options: Any) -> int:
       rllib evaluate CKPT/algorithm_state.pkl --run PPO --steps 2000 --out rollouts.pkl
     """
     from rlcli import api
+    from rlcli.core.rollout.request import RolloutRequest
 
-    as_json, quiet = options.pop("as_json"), options.pop("quiet")
-    options.pop("local_mode")  # satisfied as it is: the fast path and RLlib's EnvRunner both run in this process
-    selection = {key: options.pop(key) for key in ("which", "metric", "mode")}
-    for key, flag in (("env_config", "--env-config"), ("config", "--config")):
-        if options[key]:
-            options[key] = load_mapping(options[key], flag)
-    if current().legacy_defaults:  # the old tool stepped one env, 10,000 steps unless told otherwise
-        if not options["episodes"] and not options["steps"]:
-            options["steps"] = LEGACY_STEPS
-        if options["num_envs"] is None:
-            options["num_envs"] = 1
+    # --local-mode is satisfied as it is: the fast path and RLlib's EnvRunner both run in this process.
+    # Under the name rllib, the old tool's defaults: one env, 10,000 steps unless told otherwise.
+    request = RolloutRequest.build(
+        path,
+        which=which,
+        metric=metric,
+        mode=mode,
+        env=env,
+        env_config=env_config,
+        episodes=episodes,
+        steps=steps,
+        explore=explore,
+        num_envs=num_envs,
+        seed=seed,
+        engine=engine,
+        out=out,
+        video_dir=video_dir,
+        render=render,
+        run=run,
+        config=config,
+        save_info=save_info,
+        use_shelve=use_shelve,
+        track_progress=track_progress,
+        legacy_defaults=current().legacy_defaults,
+    )
     console = Console(quiet=quiet or as_json)
     with stdout_to_stderr():  # the env's and RLlib's prints must not mix with the data on stdout
-        result = api.rollout(path, notice=console.notice, **selection, **options)
+        result = api.rollout(request, notice=console.notice)
     if as_json:
         console.json(result.as_dict())
     else:

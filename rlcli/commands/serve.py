@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from rlcli.console import Console, stdout_to_stderr
@@ -36,7 +34,15 @@ from rlcli.options import checkpoint_selection
 )
 @checkpoint_selection
 def serve(
-    path: str, host: str, port: int, num_replicas: int, max_batch_size: int, batch_wait_ms: float, **selection: Any
+    path: str,
+    host: str,
+    port: int,
+    num_replicas: int,
+    max_batch_size: int,
+    batch_wait_ms: float,
+    which: str,
+    metric: str,
+    mode: str,
 ) -> int:
     """Serve the policy of a checkpoint, trial or experiment dir (same lookup as rollout).
 
@@ -54,17 +60,26 @@ def serve(
       rlcli serve ~/ray_results/my-exp                 # pip install 'rlcli[serve]'
       curl -s localhost:8000/v1/actions -d '{"observations": [0.0, 0.1, 0.0, -0.1]}'
     """
-    from rlcli.core.deploy.serving import ServeOptions, serve_policy
-    from rlcli.core.store.checkpoints import Selection
+    from rlcli import api
+    from rlcli.core.deploy.serve_request import ServeRequest
 
+    request = ServeRequest.build(
+        path,
+        host=host,
+        port=port,
+        num_replicas=num_replicas,
+        max_batch_size=max_batch_size,
+        batch_wait_ms=batch_wait_ms,
+        which=which,
+        metric=metric,
+        mode=mode,
+    )
     console = Console()
-    options = ServeOptions(host, port, num_replicas, max_batch_size, batch_wait_ms)
-    chosen = Selection(which=selection["which"], metric=selection["metric"] or "", mode=selection["mode"])
 
     def ready(url: str) -> None:
         console.info(f"Serving at {url} (POST /v1/actions, GET /v1/policy, GET /healthz); Ctrl-C stops")
 
     with stdout_to_stderr():
-        serve_policy(path, chosen, options, notice=console.notice, ready=ready)
+        api.serve(request, notice=console.notice, ready=ready)
     console.info("Stopped.")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from crafted import make_trial
 
-from rlcli.core.analysis.trials import best_checkpoint, load_trials
+from rlcli.core.analysis.trials import best_checkpoint_of_trials, load_trials
 from rlcli.core.errors import UsageError
 
 METRIC = "env_runners/episode_return_mean"
@@ -17,7 +17,7 @@ def test_nan_rows_and_nan_trials_are_ignored(tmp_path):
     make_trial(tmp_path, "a", [nan, nan, nan], {1: "checkpoint_000000", 3: "checkpoint_000001"})
     make_trial(tmp_path, "b", [5.0, nan, 7.0], {2: "checkpoint_000000", 3: "checkpoint_000001"})
     records = load_trials(tmp_path, METRIC)
-    best = best_checkpoint(records, METRIC, "max", "all")
+    best = best_checkpoint_of_trials(records, METRIC, "max", "all")
     assert (best.trial, best.iteration, best.value) == ("b", 3, 7.0)
 
 
@@ -25,10 +25,10 @@ def test_min_mode_and_a_best_row_without_checkpoint(tmp_path):
     make_trial(tmp_path, "a", [9.0, 1.0, 4.0], {1: "checkpoint_000000", 3: "checkpoint_000001"})
     make_trial(tmp_path, "b", [6.0, 5.0], {2: "checkpoint_000000"})
     records = load_trials(tmp_path, METRIC)
-    best = best_checkpoint(records, METRIC, "min", "all")
+    best = best_checkpoint_of_trials(records, METRIC, "min", "all")
     assert (best.trial, best.iteration, best.value) == ("a", 3, 4.0)
     assert best.note and "= 1 at iteration 2" in best.note
-    best = best_checkpoint(records, METRIC, "max", "last")  # b ends at 5 > a's 4: b's best checkpoint
+    best = best_checkpoint_of_trials(records, METRIC, "max", "last")  # b ends at 5 > a's 4: b's best checkpoint
     assert (best.trial, best.value) == ("b", 5.0)
 
 
@@ -36,7 +36,7 @@ def test_deleted_checkpoint_dirs_are_not_candidates(tmp_path):
     trial = make_trial(tmp_path, "a", [1.0, 9.0, 2.0], {2: "checkpoint_000000", 3: "checkpoint_000001"})
     (trial / "checkpoint_000000" / "rllib_checkpoint.json").unlink()
     (trial / "checkpoint_000000").rmdir()
-    best = best_checkpoint(load_trials(tmp_path, METRIC), METRIC, "max", "all")
+    best = best_checkpoint_of_trials(load_trials(tmp_path, METRIC), METRIC, "max", "all")
     assert (best.iteration, best.value) == (3, 2.0) and "9" in (best.note or "")
 
 
@@ -48,7 +48,7 @@ def test_folder_of_experiments_a_trial_dir_and_missing_results(tmp_path):
     records = load_trials(tmp_path, METRIC)
     assert sorted((r.experiment, r.name) for r in records) == [("exp1", "a"), ("exp2", "b"), ("exp2", "c")]
     assert any("no result.json yet" in w for r in records for w in r.warnings)
-    assert best_checkpoint(records, METRIC, "max", "all").trial == "b"
+    assert best_checkpoint_of_trials(records, METRIC, "max", "all").trial == "b"
     assert [r.name for r in load_trials(tmp_path / "exp1" / "a", METRIC)] == ["a"]
 
 

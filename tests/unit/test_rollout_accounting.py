@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rlcli.console import stdout_to_stderr
-from rlcli.core.rollout.policy import RolloutResult, episode_quotas
+from rlcli.core.rollout.policy import episode_quotas
+from rlcli.core.rollout.result import RolloutResult
 from rlcli.core.rollout.rllib_runner import EpisodeCollector, episode_record
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rlcli.core.analysis.trials import TrialRecord, score
 from rlcli.core.config.spec_file import read_spec_file
 from rlcli.core.errors import UsageError
 from rlcli.core.mappings import is_search_space
+
+if TYPE_CHECKING:
+    from rlcli.core.analysis.requests import BestConfigRequest
 
 #: rlcli's spelling → the key RLlib writes to params.json.
 _PARAM_KEYS = {"model_config": "_model_config", "env_to_module_connector": "_env_to_module_connector"}
@@ -55,3 +60,28 @@ def best_config_document(records: list[TrialRecord], metric: str, mode: str) -> 
         node[parts[-1]] = flat[key]
     run = best.name.split("_", 1)[0]
     return {f"{best.experiment}-best": {"run": run, "env": best.config.get("env"), "config": config}}
+
+
+@dataclass(frozen=True)
+class BestConfig:
+    """The answer of ``analyze best-config``: the experiment document, its text in the format
+    asked for, and the file it was written to (None: not written)."""
+
+    document: dict[str, Any]
+    text: str
+    output: str | None = None
+
+
+def best_config(records: list[TrialRecord], request: BestConfigRequest) -> BestConfig:
+    """The best trial's experiment document as YAML or JSON text, written atomically to the
+    request's ``output`` when it names one."""
+    from rlcli.core.config.spec_file import dump_yaml
+
+    document = best_config_document(records, request.metric, request.mode)
+    text = dump_yaml(document) if request.fmt == "yaml" else json.dumps(document, indent=2) + "\n"
+    if request.output is None:
+        return BestConfig(document, text)
+    from rlcli.core.files import atomic_write
+
+    atomic_write(request.output, text)
+    return BestConfig(document, text, str(request.output))

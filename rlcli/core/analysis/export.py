@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rlcli.core.analysis.trials import find_trial_dirs
 from rlcli.core.files import atomic_path
 from rlcli.core.metrics import flatten, iter_result_rows
+
+if TYPE_CHECKING:
+    from rlcli.core.analysis.requests import TrialExportRequest
+
+
+@dataclass(frozen=True)
+class ExportedRows:
+    """What ``analyze export`` wrote: the file and how many result rows it holds."""
+
+    path: str
+    rows: int
 
 
 def _rows(experiment: str | Path) -> list[dict[str, Any]]:
@@ -24,8 +36,11 @@ def _rows(experiment: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def export_rows(experiment: str | Path, target: Path, fmt: str) -> int:
-    rows = _rows(experiment)
+def export_rows(request: TrialExportRequest) -> ExportedRows:
+    """Every trial's result rows under the request's path, flattened, to its output file
+    (replaced atomically): CSV, Parquet or JSON lines."""
+    rows = _rows(request.path)
+    fmt, target = request.fmt, request.output
     columns = list(dict.fromkeys(["experiment", "trial", *(k for r in rows for k in r)]))
     with atomic_path(target.expanduser().absolute()) as tmp:
         if fmt == "csv":
@@ -42,4 +57,4 @@ def export_rows(experiment: str | Path, target: Path, fmt: str) -> int:
             import pyarrow.parquet as pq
 
             pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows]), str(tmp))
-    return len(rows)
+    return ExportedRows(str(request.output), len(rows))

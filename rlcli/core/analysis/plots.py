@@ -3,11 +3,17 @@ written atomically. The terminal chart is ``braille``'s."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rlcli.core.analysis.curves import Curve
+from rlcli.core.analysis.curves import X_AXES, Curve, build_curves
 from rlcli.core.errors import UsageError
 from rlcli.core.files import atomic_path
+
+if TYPE_CHECKING:
+    from rlcli.core.analysis.requests import PlotRequest
+    from rlcli.core.analysis.trials import TrialRecord
 
 FILE_FORMATS = (".png", ".svg", ".pdf")
 
@@ -38,3 +44,27 @@ def file_plot(curves: list[Curve], path: Path, title: str, xlabel: str, ylabel: 
     with atomic_path(path.expanduser().absolute(), suffix=path.suffix) as tmp:
         fig.savefig(tmp, format=path.suffix.lower().lstrip("."))
     plt.close(fig)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """The answer of ``analyze plot``: its curves and labels, and the image file they were
+    drawn to (None: not drawn; the terminal chart is drawn from them by ``braille.render``)."""
+
+    curves: list[Curve]
+    title: str
+    xlabel: str
+    ylabel: str
+    out: str | None = None
+
+
+def learning_curves(experiments: dict[str, list[TrialRecord]], request: PlotRequest) -> Plot:
+    """The curves ``request`` asks for of ``experiments`` (trials by experiment name), drawn to
+    its ``out`` file when it names one."""
+    lines = build_curves(experiments, request.metric, request.x_axis, request.smooth, request.group, request.band)
+    title = request.metric + (f" (moving average of {request.smooth})" if request.smooth > 1 else "")
+    plot = Plot(lines, title, X_AXES[request.x_axis][1], request.metric)
+    if request.out is None:
+        return plot
+    file_plot(lines, request.out, plot.title, plot.xlabel, plot.ylabel)
+    return replace(plot, out=str(request.out))

@@ -11,6 +11,8 @@ from typing import Any
 from rlcli.core.analysis import trials as analysis
 from rlcli.core.errors import UsageError, did_you_mean
 from rlcli.core.metrics import flatten, number
+from rlcli.core.spec import DEFAULT_METRIC
+from rlcli.core.store.checkpoints import check_mode, resolve_metric
 
 FIXED = ("trial", "status", "iterations", "env_steps", "best", "last", "time_s")
 
@@ -19,12 +21,25 @@ FIXED = ("trial", "status", "iterations", "env_steps", "best", "last", "time_s")
 class TableQuery:
     """What the user asked of the table."""
 
-    metric: str
+    metric: str = DEFAULT_METRIC
     mode: str = "max"
     columns: str | None = None
     sort_by: str | None = None
     filters: tuple[str, ...] = ()
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        """Checked before any trial is read: the metric as the result key it means, each
+        ``--filter`` parsed."""
+        object.__setattr__(self, "metric", resolve_metric(self.metric))
+        object.__setattr__(self, "filters", tuple(self.filters))
+        check_mode(self.mode)
+        if self.limit is not None and (
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+        ):
+            raise UsageError(f"--limit must be a whole number >= 1, got {self.limit!r}.")
+        for text in self.filters:
+            _parse_filter(text)
 
 
 @dataclass(frozen=True)

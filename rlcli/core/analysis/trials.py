@@ -178,7 +178,7 @@ class BestCheckpoint:
     note: str | None
 
 
-def best_checkpoint(records: list[TrialRecord], metric: str, mode: str, scope: str) -> BestCheckpoint:
+def best_checkpoint_of_trials(records: list[TrialRecord], metric: str, mode: str, scope: str) -> BestCheckpoint:
     """Scope ``all``: the checkpoint whose own result is best over every trial. ``last`` /
     ``avg-last-N``: the best trial by that score, then its best checkpoint (as Tune ranks trials)."""
     sel = Selection(metric=metric, mode=mode)

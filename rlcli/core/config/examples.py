@@ -25,6 +25,30 @@ class Example:
     target: str
     measured: str
 
+    def read(self) -> str:
+        """The example's experiment file, as ``rlcli train -f`` reads it."""
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ExamplesQuery:
+    """Which tuned examples ``examples list`` shows: those whose name, algorithm or env contains
+    ``text`` (any case); all of them without one."""
+
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.text is not None and not isinstance(self.text, str):
+            raise UsageError(f"--filter must be text, got {type(self.text).__name__}: {self.text!r}.")
+
+    def matches(self, example: Example) -> bool:
+        return (self.text or "").lower() in f"{example.name} {example.algorithm} {example.env}".lower()
+
+
+def list_examples(query: ExamplesQuery) -> list[Example]:
+    """The tuned examples the query matches, in name order of their folders."""
+    return [example for example in all_examples() if query.matches(example)]
+
 
 def examples_dir() -> Path:
     """``tuned_examples/`` beside the package (a source checkout or an editable install)."""

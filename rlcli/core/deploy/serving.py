@@ -17,40 +17,30 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rlcli.core.deploy.serve_request import ServeRequest
 from rlcli.core.deploy.served_policy import ServedPolicy
 from rlcli.core.errors import UsageError
-from rlcli.core.store.checkpoints import Selection, locate
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    num_replicas: int = 1
-    max_batch_size: int = 32
-    batch_wait_ms: float = 2.0
+from rlcli.core.store.checkpoints import locate
 
 
 def serve_policy(
-    path: str | Path,
-    selection: Selection,
-    options: ServeOptions,
+    request: ServeRequest,
     notice: Callable[[str], None] = lambda _: None,
     ready: Callable[[str], None] = lambda _: None,
 ) -> None:
-    """Serve the policy of the checkpoint ``path`` names until Ctrl-C (or SIGTERM)."""
+    """Serve the policy of the checkpoint the request names until Ctrl-C (or SIGTERM); ``ready``
+    gets the URL once it answers."""
     import ray
 
     from rlcli.core.quiet import quiet_ray
     from rlcli.core.spec import RayOptions
 
-    ref = locate(path, selection)
+    ref = locate(request.path, request.selection)
     notice(f"checkpoint {ref.path}: {ref.reason}")
     quiet_ray(RayOptions())
     ServedPolicy(ref.path)  # loads and checks the policy here, before Ray starts
@@ -63,9 +53,9 @@ def serve_policy(
     try:
         # Serve writes an access-log line per request by default: work per request that serves no one here.
         quiet = {"log_level": "WARNING", "enable_access_log": False}
-        serve.start(http_options={"host": options.host, "port": options.port}, logging_config=quiet)
-        serve.run(_application(ref.path, options), name="rlcli", route_prefix="/", blocking=False)
-        ready(f"http://{options.host}:{options.port}")
+        serve.start(http_options={"host": request.host, "port": request.port}, logging_config=quiet)
+        serve.run(_application(ref.path, request), name="rlcli", route_prefix="/", blocking=False)
+        ready(f"http://{request.host}:{request.port}")
         _wait_for_stop()
     finally:
         ray.shutdown()  # takes Serve's actors with it (serve.shutdown first only adds raylet noise)
@@ -86,7 +76,7 @@ def _wait_for_stop() -> None:
             signal.signal(sig, old)
 
 
-def _application(checkpoint: Path, options: ServeOptions) -> Any:
+def _application(checkpoint: Path, request: ServeRequest) -> Any:
     """The Serve application: one FastAPI ingress deployment holding the policy."""
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
@@ -97,8 +87,8 @@ def _application(checkpoint: Path, options: ServeOptions) -> Any:
     app = FastAPI(title="rlcli serve", docs_url=None, redoc_url=None, openapi_url=None)
 
     @serve.deployment(
-        num_replicas=options.num_replicas,
-        max_ongoing_requests=max(64, 2 * options.max_batch_size),
+        num_replicas=request.num_replicas,
+        max_ongoing_requests=max(64, 2 * request.max_batch_size),
         logging_config={"log_level": "WARNING", "enable_access_log": False},
     )
     @serve.ingress(app)
@@ -109,7 +99,7 @@ def _application(checkpoint: Path, options: ServeOptions) -> Any:
             torch.set_num_threads(1)
             self.served = ServedPolicy(checkpoint)
 
-        @serve.batch(max_batch_size=options.max_batch_size, batch_wait_timeout_s=options.batch_wait_ms / 1000.0)
+        @serve.batch(max_batch_size=request.max_batch_size, batch_wait_timeout_s=request.batch_wait_ms / 1000.0)
         async def act(self, requests: list[Any]) -> list[list[np.ndarray]]:
             """Many clients' requests as one forward pass per policy (and mode)."""
             return self.served.act(requests)

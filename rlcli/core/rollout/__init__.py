@@ -1,2 +1,3 @@
-"""Evaluating a checkpoint: the RLModule fast path, RLlib's own EnvRunner path, fair episode
-quotas, writers for ``--out`` and videos. Imports everything up to ``analysis``; never ``train``."""
+"""Evaluating a checkpoint: its request and result types, the RLModule fast path, RLlib's own
+EnvRunner path, fair episode quotas, writers for ``--out`` and videos. Imports everything up to
+``analysis``; never ``train``."""

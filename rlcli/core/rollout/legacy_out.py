@@ -29,7 +29,7 @@ from rlcli.core.errors import UsageError
 from rlcli.core.files import atomic_path
 
 if TYPE_CHECKING:
-    from rlcli.core.rollout.policy import RolloutSpec
+    from rlcli.core.rollout.request import RolloutSpec
 
 #: Suffixes the old tool's users gave pickles; any other non-Parquet name is still pickled, with a notice.
 PICKLE_SUFFIXES = frozenset({".pkl", ".p", ".pickle", ".pck", ".pckl", ".shelve", ".db", ""})

@@ -9,14 +9,13 @@ EnvRunner instead, so the returns always match what training's evaluation would 
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rlcli.core.errors import UsageError
-from rlcli.core.store.checkpoints import CheckpointRef
 
 #: env-to-module pieces every new-stack pipeline has; they only batch and tensorize.
 DEFAULT_ENV_TO_MODULE = {
@@ -29,29 +28,6 @@ DEFAULT_ENV_TO_MODULE = {
 }
 
 
-@dataclass(frozen=True)
-class RolloutSpec:
-    checkpoint: CheckpointRef
-    env: str | None = None
-    env_config: dict[str, Any] | None = None
-    episodes: int | None = 10
-    steps: int | None = None
-    explore: bool = False
-    num_envs: int = 8
-    seed: int | None = None
-    out: Path | None = None
-    video_dir: Path | None = None
-    render: bool = False
-    engine: str = "auto"
-    #: The algorithm the user expects (``--run``), checked against the checkpoint's.
-    run: str | None = None
-    #: ``--out`` in the old ``rllib rollout`` format (any name but ``*.parquet``): each step's
-    #: info too, a shelve file instead of one pickle, a ``__progress_`` file while it runs.
-    save_info: bool = False
-    use_shelve: bool = False
-    track_progress: bool = False
-
-
 def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
     """``--run`` names the algorithm the checkpoint was trained with, or it is an error."""
     from rlcli.core.rllib.resolve import canonical_name
@@ -61,94 +37,6 @@ def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
         raise UsageError(
             f"The checkpoint was trained with {trained}, not {run}.", f"Drop --run or pass --run {trained}."
         )
-
-
-def return_stats(values: list[float]) -> dict[str, Any]:
-    """Mean, std, min and max of returns (None where there are none), the shape every table uses."""
-    r = np.asarray(values, dtype=float)
-    if not r.size:
-        return {"episodes": 0, "mean": None, "std": None, "min": None, "max": None}
-    return {
-        "episodes": int(r.size),
-        "mean": float(r.mean()),
-        "std": float(r.std()),
-        "min": float(r.min()),
-        "max": float(r.max()),
-    }
-
-
-@dataclass
-class RolloutResult:
-    """What a rollout measured. ``agent_returns`` holds one ``{agent: return}`` per counted
-    episode (aligned with ``returns``; empty for single-agent runs) and ``agent_modules`` the
-    policy (RLModule) each agent acted with, so per-agent and per-policy tables derive from it."""
-
-    checkpoint: str
-    env: str
-    explore: bool
-    num_envs: int
-    path: str
-    returns: list[float] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)
-    env_steps: int = 0
-    seconds: float = 0.0
-    out: str | None = None
-    videos: list[str] = field(default_factory=list)
-    seed: int | None = None
-    agent_returns: list[dict[str, float]] = field(default_factory=list)
-    agent_modules: dict[str, str] = field(default_factory=dict)
-    #: Returns of the episodes the ``--steps`` limit cut short (one per env that was mid-episode):
-    #: printed and saved as the old tool did, never in the statistics.
-    unfinished_returns: list[float] = field(default_factory=list)
-
-    def per_agent(self) -> dict[str, dict[str, Any]]:
-        """Return statistics of each agent over the episodes it took part in."""
-        agents = sorted({a for episode in self.agent_returns for a in episode})
-        return {
-            a: {"module": self.agent_modules.get(a), **return_stats([e[a] for e in self.agent_returns if a in e])}
-            for a in agents
-        }
-
-    def per_module(self) -> dict[str, dict[str, Any]]:
-        """Return statistics of each policy: per episode, the sum over the agents it controlled."""
-        modules = sorted(set(self.agent_modules.values()))
-        rows = {}
-        for m in modules:
-            sums = [
-                sum(r for a, r in e.items() if self.agent_modules.get(a) == m)
-                for e in self.agent_returns
-                if any(self.agent_modules.get(a) == m for a in e)
-            ]
-            rows[m] = {"agents": sorted(a for a, mm in self.agent_modules.items() if mm == m), **return_stats(sums)}
-        return rows
-
-    def as_dict(self) -> dict[str, Any]:
-        stats = return_stats(self.returns)
-        return {
-            "checkpoint": self.checkpoint,
-            "env": self.env,
-            "path": self.path,
-            "explore": self.explore,
-            "num_envs": self.num_envs,
-            "seed": self.seed,
-            "episodes": len(self.returns),
-            "return_mean": stats["mean"],
-            "return_std": stats["std"],
-            "return_min": stats["min"],
-            "return_max": stats["max"],
-            "length_mean": float(np.mean(self.lengths)) if self.lengths else None,
-            "env_steps": self.env_steps,
-            "seconds": self.seconds,
-            "env_steps_per_s": self.env_steps / self.seconds if self.seconds else None,
-            "returns": self.returns,
-            "lengths": self.lengths,
-            "agents": self.per_agent(),
-            "policies": self.per_module(),
-            "agent_returns": self.agent_returns,
-            "unfinished_returns": self.unfinished_returns,
-            "out": self.out,
-            "videos": self.videos,
-        }
 
 
 def check_new_stack(ckpt: Path) -> None:

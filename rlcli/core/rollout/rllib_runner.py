@@ -26,8 +26,10 @@ import numpy as np
 from rlcli.core.errors import RlcliError, UsageError
 from rlcli.core.rllib.resolve import register_env, resolve_env
 from rlcli.core.rollout.legacy_out import LegacySaver, LegacyStep, is_parquet, saver_for
-from rlcli.core.rollout.policy import RolloutResult, RolloutSpec, episode_quotas
+from rlcli.core.rollout.policy import episode_quotas
 from rlcli.core.rollout.recording_env import recorder_of, register_recording_env
+from rlcli.core.rollout.request import RolloutSpec
+from rlcli.core.rollout.result import RolloutResult
 
 #: Vector steps per ``sample()`` call: small enough not to overshoot the quotas by much, large
 #: enough that the per-call overhead (metrics, episode chunking) stays negligible.

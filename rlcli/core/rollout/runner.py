@@ -19,8 +19,6 @@ from rlcli.core.rllib.resolve import env_creator, resolve_env
 from rlcli.core.rollout.legacy_out import PICKLE_SUFFIXES, LegacySaver, LegacyStep, is_parquet, saver_for
 from rlcli.core.rollout.policy import (
     Policy,
-    RolloutResult,
-    RolloutSpec,
     check_algorithm,
     check_new_stack,
     env_context,
@@ -29,7 +27,9 @@ from rlcli.core.rollout.policy import (
     load_policy,
     raise_if_spaces_differ,
 )
-from rlcli.core.store.checkpoints import Selection
+from rlcli.core.rollout.request import RolloutRequest, RolloutSpec
+from rlcli.core.rollout.result import RolloutResult
+from rlcli.core.store.checkpoints import CheckpointRef
 
 
 def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
@@ -292,60 +292,16 @@ def run_rollout(spec: RolloutSpec, state: dict[str, Any]) -> RolloutResult:
     return result
 
 
-#: Option defaults where the command passes None for "not given" (``--config`` may set them).
-DEFAULTS: dict[str, Any] = {"explore": False, "num_envs": 8, "render": False}
-
-
-def check_options(options: dict[str, Any]) -> None:
-    """What the options alone make impossible, before any checkpoint is read."""
-    out = options.get("out")
-    for flag in ("save_info", "use_shelve", "track_progress"):
-        if options.get(flag) and not out:
-            name = "--" + flag.replace("_", "-")
-            raise UsageError(f"{name} needs --out FILE (the file it shapes).", f"Add --out FILE.pkl or drop {name}.")
-    if out and is_parquet(out) and any(options.get(f) for f in ("save_info", "use_shelve", "track_progress")):
-        raise UsageError(
-            f"--out '{out}': --save-info/--use-shelve/--track-progress shape the old rllib rollout pickle.",
-            "Name the file *.pkl, or drop those flags for Parquet.",
-        )
-
-
-def apply_config(options: dict[str, Any], state: dict[str, Any], notice: Callable[[str], None]) -> dict[str, Any]:
-    """``--config`` read into ``options`` (flags given win) and the checkpoint's config ``state``;
-    the checkpoint's state, with ``--config``'s overrides of it."""
-    from rlcli.core.rllib.config_keys import keys_for
-    from rlcli.core.rollout.rollout_config import inert_notice, merge_env_config, read_rollout_config
-
-    config = options.pop("config", None) or {}
-    accepted = keys_for(state["class"]).accepted if config else frozenset()
-    settings = read_rollout_config(config, lambda key: key in accepted)
-    message = inert_notice(settings)
-    if message:
-        notice(message)
-    from_config = settings.options.pop("env_config", None)
-    if from_config is not None:
-        options["env_config"] = merge_env_config(state.get("env_config"), from_config, options.get("env_config"))
-    for key, value in settings.options.items():
-        if options.get(key) is None:
-            options[key] = value
-    for key, default in DEFAULTS.items():
-        if options.get(key) is None:
-            options[key] = default
-    return {**state, **settings.state}
-
-
-def rollout_checkpoint(
-    path: str | Path, selection: Selection, notice: Callable[[str], None], **options: Any
-) -> RolloutResult:
-    """Find the checkpoint ``path`` means (``selection``), say which and why, and roll it out with
-    ``options`` (:class:`RolloutSpec` fields, plus ``config``, the ``--config`` mapping). Episodes
-    default to 10 unless ``steps`` is given; with both, the rollout stops at whichever comes first."""
+def rollout_checkpoint(request: RolloutRequest, notice: Callable[[str], None]) -> RolloutResult:
+    """Find the checkpoint the request's path means (its selection), say which and why, and roll
+    it out. Episodes default to 10 unless ``steps`` is given; with both, the rollout stops at
+    whichever comes first."""
     from rlcli.core.quiet import quiet_ray
     from rlcli.core.spec import RayOptions
     from rlcli.core.store.checkpoints import locate
 
-    check_options(options)
-    ref = locate(remote_storage.pull(str(path)) if remote_storage.is_remote(path) else path, selection)
+    path = request.path
+    ref = locate(remote_storage.pull(str(path)) if remote_storage.is_remote(path) else path, request.selection)
     detail = f" (iteration {ref.iteration})" if ref.iteration is not None else ""
     if remote_storage.is_remote(path):  # the mirror holds checkpoint markers; fetch the chosen one whole
         uri = remote_storage.to_uri(ref.path, str(path))
@@ -353,17 +309,59 @@ def rollout_checkpoint(
         remote_storage.pull(uri, with_checkpoints=True)
     else:
         notice(f"checkpoint {ref.path}{detail}: {ref.reason}")
-    out = options.get("out")
-    if out and not is_parquet(out) and Path(out).suffix.lower() not in PICKLE_SUFFIXES:
+    out = request.out
+    if out and not is_parquet(out) and out.suffix.lower() not in PICKLE_SUFFIXES:
         notice(f"--out '{out}': written as the old rllib rollout pickle (name it *.parquet for RLlib's offline format)")
     quiet_ray(RayOptions())
     check_new_stack(ref.path)
     state, external = played_locally(load_config_state(ref.path))
     if external:
         notice(external)
-    state = apply_config(options, state, notice)
-    for key in ("out", "video_dir"):
-        if options.get(key):
-            options[key] = Path(options[key])
-    options["episodes"] = options.get("episodes") or (None if options.get("steps") else 10)
-    return run_rollout(RolloutSpec(checkpoint=ref, **options), state)
+    spec, state = rollout_spec(request, ref, state, notice)
+    return run_rollout(spec, state)
+
+
+def rollout_spec(
+    request: RolloutRequest, ref: CheckpointRef, state: dict[str, Any], notice: Callable[[str], None]
+) -> tuple[RolloutSpec, dict[str, Any]]:
+    """What the rollout of checkpoint ``ref`` (config ``state``) runs: the request's settings,
+    then ``--config``'s (:mod:`rlcli.core.rollout.rollout_config`), then the defaults; and the
+    checkpoint's config state with ``--config``'s overrides of it."""
+    from rlcli.core.rllib.config_keys import keys_for
+    from rlcli.core.rollout.rollout_config import inert_notice, merge_env_config, read_rollout_config
+
+    accepted = keys_for(state["class"]).accepted if request.config else frozenset()
+    settings = read_rollout_config(request.config or {}, lambda key: key in accepted)
+    message = inert_notice(settings)
+    if message:
+        notice(message)
+    given = settings.options  # env, env_config, explore, seed, num_envs, render: what --config sets
+    env_config = request.env_config
+    if given.get("env_config") is not None:
+        env_config = merge_env_config(state.get("env_config"), given["env_config"], request.env_config)
+
+    def chosen(value: Any, key: str, default: Any) -> Any:
+        """The flag's value; else ``--config``'s; else the default."""
+        if value is not None:
+            return value
+        return given[key] if given.get(key) is not None else default
+
+    spec = RolloutSpec(
+        checkpoint=ref,
+        env=chosen(request.env, "env", None),
+        env_config=env_config,
+        episodes=request.episodes or (None if request.steps else 10),
+        steps=request.steps,
+        explore=chosen(request.explore, "explore", False),
+        num_envs=chosen(request.num_envs, "num_envs", 8),
+        seed=chosen(request.seed, "seed", None),
+        out=request.out,
+        video_dir=request.video_dir,
+        render=chosen(request.render, "render", False),
+        engine=request.engine,
+        run=request.run,
+        save_info=request.save_info,
+        use_shelve=request.use_shelve,
+        track_progress=request.track_progress,
+    )
+    return spec, {**state, **settings.state}

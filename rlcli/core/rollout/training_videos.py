@@ -57,7 +57,8 @@ def trial_dir(algorithm: Any) -> Path:
 
 
 def _record(algorithm: Any, target: Path, seed: int) -> None:
-    from rlcli.core.rollout.policy import RolloutSpec, load_config_state
+    from rlcli.core.rollout.policy import load_config_state
+    from rlcli.core.rollout.request import RolloutSpec
     from rlcli.core.rollout.runner import run_rollout
     from rlcli.core.store.checkpoints import CheckpointRef
 

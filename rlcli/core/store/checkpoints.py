@@ -149,7 +149,16 @@ class Selection:
     mode: str = "max"
 
     def __post_init__(self) -> None:
+        if self.which not in ("best", "last"):
+            raise UsageError(f"--which '{self.which}' is not one of best, last.")
+        check_mode(self.mode)
         object.__setattr__(self, "metric", resolve_metric(self.metric))
+
+
+def check_mode(mode: str) -> None:
+    """``--mode``: whether the best of a metric is its largest or its smallest value."""
+    if mode not in ("max", "min"):
+        raise UsageError(f"--mode '{mode}' is not one of max, min.")
 
 
 @dataclass(frozen=True)

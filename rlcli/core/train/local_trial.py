@@ -39,7 +39,7 @@ from rlcli.core.train.prepare import PreparedExperiment, param_space
 from rlcli.core.train.progress_sink import ProgressSink
 from rlcli.core.train.ray_session import SignalGuard
 from rlcli.core.train.resume_target import refuse_existing
-from rlcli.core.train.summary import best_checkpoint, summarize_result
+from rlcli.core.train.summary import best_checkpoint_path, summarize_result
 
 
 class LocalTrial:
@@ -118,7 +118,9 @@ def finished_result(spec: ExperimentSpec) -> ExperimentResult | None:
     trial_dir = spec.path / state["relative_logdir"]
     outcome = SimpleNamespace(metrics=_last_row(trial_dir), path=str(trial_dir), error=None)
     summary = summarize_result(outcome, spec)
-    return ExperimentResult(spec, (summary,), already_finished=True, best_checkpoint=best_checkpoint(spec.path, spec))
+    return ExperimentResult(
+        spec, (summary,), already_finished=True, best_checkpoint=best_checkpoint_path(spec.path, spec)
+    )
 
 
 def _last_row(trial_dir: Path) -> dict[str, Any]:
@@ -340,7 +342,7 @@ def run_trial(prepared: PreparedExperiment, request: TrainRequest, sink: Progres
         spec,
         (summarize_result(outcome, spec),),
         interrupted=status == PAUSED,
-        best_checkpoint=best_checkpoint(spec.path, spec),
+        best_checkpoint=best_checkpoint_path(spec.path, spec),
     )
 
 

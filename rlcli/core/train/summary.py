@@ -16,7 +16,7 @@ from rlcli.core.store.checkpoints import Selection, locate
 from rlcli.core.store.experiment_dir import stopped_early
 
 
-def best_checkpoint(path: str | Path, spec: ExperimentSpec) -> str | None:
+def best_checkpoint_path(path: str | Path, spec: ExperimentSpec) -> str | None:
     """The best checkpoint on disk under a trial or experiment dir by the experiment's checkpoint
     score (default: the return), with the same rule ``rollout`` and ``analyze best-checkpoint``
     use (:func:`rlcli.core.store.checkpoints.locate`); None when there is none."""
@@ -42,7 +42,7 @@ def summarize_result(result: Any, spec: ExperimentSpec) -> TrialSummary:
         env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0) or 0),
         best_return=max(history) if history else last_return,
         last_return=last_return,
-        best_checkpoint=best_checkpoint(trial_dir, spec) if trial_dir else None,
+        best_checkpoint=best_checkpoint_path(trial_dir, spec) if trial_dir else None,
         error_file=_error_file(result, trial_dir),
         error=_first_line(result.error) if result.error is not None else None,
     )

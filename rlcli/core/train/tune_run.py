@@ -20,7 +20,7 @@ from rlcli.core.train.prepare import PreparedExperiment, param_space
 from rlcli.core.train.progress_sink import ProgressSink
 from rlcli.core.train.ray_session import SignalGuard
 from rlcli.core.train.resume_target import refuse_existing, resume_hint
-from rlcli.core.train.summary import best_checkpoint, summarize_grid
+from rlcli.core.train.summary import best_checkpoint_path, summarize_grid
 
 
 def _tuner(prepared: PreparedExperiment, resume: bool, callbacks: list[Any]) -> Any:
@@ -110,7 +110,7 @@ def run_experiment(prepared: PreparedExperiment, request: TrainRequest, sink: Pr
         spec,
         summarize_grid(grid, spec),
         interrupted=guard.received is not None,
-        best_checkpoint=best_checkpoint(spec.path, spec),
+        best_checkpoint=best_checkpoint_path(spec.path, spec),
     )
 
 
@@ -126,7 +126,7 @@ def _already_finished(prepared: PreparedExperiment) -> ExperimentResult | None:
         return None
     grid = tune.Tuner.restore(spec.location, trainable=prepared.algorithm_cls).get_results()
     return ExperimentResult(
-        spec, summarize_grid(grid, spec), already_finished=True, best_checkpoint=best_checkpoint(spec.path, spec)
+        spec, summarize_grid(grid, spec), already_finished=True, best_checkpoint=best_checkpoint_path(spec.path, spec)
     )
 
 
