@@ -542,11 +542,15 @@ def train_options(fn: F) -> F:
     return fn
 
 
-def train_inputs(params: Mapping[str, Any], **fields: Any) -> TrainInputs:
-    """The ``TrainInputs`` the options give; ``fields`` (e.g. ``overrides``) replace or add to them."""
+def train_inputs(
+    params: Mapping[str, Any], files: tuple[str, ...], overrides: tuple[str, ...], legacy_defaults: bool
+) -> TrainInputs:
+    """The ``TrainInputs`` the options give, with the files and ``KEY=VALUE`` overrides the command
+    read out of its positional arguments and whether the old CLI's defaults hold."""
     from rlcli.core.config.experiments import TrainInputs
 
-    return TrainInputs(**{**values(params, Fills.INPUTS), **fields})
+    given = {**values(params, Fills.INPUTS), "files": files, "overrides": overrides}
+    return TrainInputs(**given, legacy_defaults=legacy_defaults)
 
 
 def ray_options(params: Mapping[str, Any], verbose: bool) -> RayOptions:

@@ -14,9 +14,9 @@ import pytest
 from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, train_tiny_ppo, trial_dirs
 
 pytestmark = pytest.mark.integration
-#: The usage errors that can only be told once Ray runs (the cluster's CPUs and GPUs, a trial
-#: that is already there); every other exit-2 case must fail before Ray starts.
-NEED_RAY = {"gpus-torch-cannot-use", "name-exists", "resume-nothing"}
+#: The usage errors that can only be told once Ray runs (what the cluster's GPUs are); every
+#: other exit-2 case must fail before Ray starts.
+NEED_RAY = {"gpus-torch-cannot-use"}
 REPO = Path(__file__).resolve().parents[2]
 USERPROJ = REPO / "tests" / "data" / "userproj"
 

@@ -240,10 +240,36 @@ def test_the_cycle_check_finds_a_function_level_circle(tmp_path):
     assert import_cycles(package) == [["pkg.a", "pkg.b", "pkg.a"]]
 
 
-def test_every_core_package_says_what_it_holds_and_may_import():
-    for init in (PACKAGE / "core").glob("*/__init__.py"):
-        doc = ast.get_docstring(ast.parse(init.read_text()))
-        assert doc and "import" in doc.lower(), init
+def _stated_imports(doc: str, own: str) -> tuple[set[str], set[str]]:
+    """What a package's docstring says it may import, and what it says it never imports. Two
+    forms: "Imports everything up to ``P``" (every package ranked at most P's) or "Imports the
+    base, ``a`` and ``b``"; then "never ``X``"."""
+    doc = " ".join(doc.split())
+    match = re.search(r"\bimports ([^.;]*)", doc, re.I)
+    assert match, f"{own}: its docstring says nothing of what it imports"
+    sentence = match.group(1)
+    named = set(re.findall(r"``(\w+)``", sentence))
+    never = set(re.findall(r"never ``(\w+)``", doc))
+    if (up_to := re.search(r"everything up to ``(\w+)``", sentence)) is not None:
+        stated = {p for p, rank in LAYERS.items() if rank <= LAYERS[up_to.group(1)] and p != own}
+    else:
+        assert "base" in sentence, f"{own}: {sentence!r} names neither 'the base' nor 'everything up to'"
+        stated = {"base"} | named
+    return stated - never, never
+
+
+def test_every_core_package_says_truly_what_it_may_import():
+    """Each ``core/<package>/__init__.py`` names what it may import: within the dependency order,
+    and covering every core package its modules really import (an import the docstring does not
+    allow, or a docstring that allows more than the order, fails)."""
+    for init in sorted((PACKAGE / "core").glob("*/__init__.py")):
+        own = init.parent.name
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        stated, never = _stated_imports(doc, own)
+        assert stated <= {p for p, rank in LAYERS.items() if rank < LAYERS[own]}, f"{own} may import {stated}"
+        imported = {_package(m) for path in init.parent.rglob("*.py") for m in _core_imports(path)} - {own}
+        assert imported <= stated, f"{own} imports {imported - stated}, which its docstring does not allow"
+        assert not imported & never, f"{own} imports {imported & never}, which its docstring says it never does"
 
 
 def test_unit_test_modules_import_no_ray():
