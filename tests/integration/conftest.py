@@ -88,3 +88,21 @@ def pair(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
 
     root = shared_training(tmp_path_factory, "pair", train)
     return root / "results" / "pair", storage_env(root / "results", PYTHONPATH=str(HERE))
+
+
+#: The tiny CartPole PPO with a connector (MeanStdFilter) that several files read: served,
+#: exported and rolled out, and the real experiment the bad-input matrix must leave untouched.
+FILTERED_ARGS = ("train", "--run", "PPO", "--env", "CartPole-v1", "--name", "filtered", *TINY_PPO)
+FILTERED_ARGS += ("observation_filter=MeanStdFilter", "stop.training_iteration=2")
+
+
+@pytest.fixture(scope="session")
+def filtered_cartpole(tmp_path_factory, rlcli_exe) -> Path:
+    """The experiment dir of the tiny filtered CartPole PPO (2 iterations, checkpoint at the end),
+    trained once for the whole run. Read it, or copy it to change it."""
+
+    def train(root: Path) -> None:
+        proc = run_rlcli(rlcli_exe, *FILTERED_ARGS, env=storage_env(root))
+        assert proc.returncode == 0, proc.stderr
+
+    return shared_training(tmp_path_factory, "filtered", train) / "filtered"

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, train_tiny_ppo, trial_dirs
+from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, trial_dirs
 
 pytestmark = pytest.mark.integration
 #: The usage errors that can only be told once Ray runs (what the cluster's GPUs are); every
@@ -142,15 +142,15 @@ def _digest(root: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def workspace(rlcli_exe, tmp_path_factory) -> Path:
-    """Bad files, an empty dir, a real tiny experiment with a checkpoint, and a damaged copy of it."""
+def workspace(filtered_cartpole, tmp_path_factory) -> Path:
+    """Bad files, an empty dir, a real tiny experiment with a checkpoint (a copy of the session's
+    filtered CartPole PPO, as ``exp``), and a damaged copy of its checkpoint."""
     root = tmp_path_factory.mktemp("bad-input")
     for name, text in FILES.items():
         (root / name).write_text(text)
     (root / "binary.yaml").write_bytes(b"\x00\xff\xfe garbage")
     (root / "emptydir").mkdir()
-    proc = train_tiny_ppo(rlcli_exe, "exp", "stop.training_iteration=1", env=storage_env(root))
-    assert proc.returncode == 0, proc.stderr
+    shutil.copytree(filtered_cartpole, root / "exp", symlinks=True)
     (trial,) = trial_dirs(root / "exp")
     checkpoint = sorted(trial.glob("checkpoint_*"))[-1]
     (root / "CK").symlink_to(checkpoint)

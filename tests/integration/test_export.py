@@ -21,35 +21,27 @@ SEED, EPISODES = 7, 3
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str], dict[str, list[float]]]:
-    """Both policies, and the returns ``rlcli rollout`` gets with each on the test's seed."""
+def trained(tmp_path_factory, rlcli_exe, filtered_cartpole) -> tuple[dict[str, Path], dict[str, list[float]]]:
+    """Both experiment dirs (CartPole: the session's filtered PPO; Pendulum trained here alike),
+    and the returns ``rlcli rollout`` gets with each on the test's seed."""
     storage = tmp_path_factory.mktemp("export-results")
+    args = ("train", "--run", "PPO", "--env", "Pendulum-v1", "--name", "Pendulum-v1", *TINY_PPO)
     env = storage_env(storage)
+    proc = run_rlcli(rlcli_exe, *args, "observation_filter=MeanStdFilter", "stop.training_iteration=2", env=env)
+    assert proc.returncode == 0, proc.stderr
+    experiments = {"CartPole-v1": filtered_cartpole, "Pendulum-v1": storage / "Pendulum-v1"}
     expected = {}
-    for env_id in ENVS:
-        args = (
-            "train",
-            "--run",
-            "PPO",
-            "--env",
-            env_id,
-            "--name",
-            env_id,
-            *TINY_PPO,
-            "observation_filter=MeanStdFilter",
-        )
-        proc = run_rlcli(rlcli_exe, *args, "stop.training_iteration=2", env=env)
-        assert proc.returncode == 0, proc.stderr
+    for env_id, exp in experiments.items():
         rollout = run_rlcli(
             rlcli_exe,
             "rollout",
-            str(storage / env_id),
+            str(exp),
             *("--episodes", str(EPISODES), "--num-envs", "1", "--seed", str(SEED), "--engine", "fast", "--json"),
             env=env,
         )
         assert rollout.returncode == 0, rollout.stderr
         expected[env_id] = json.loads(rollout.stdout)["returns"]
-    return storage, env, expected
+    return experiments, expected
 
 
 def _run_file(fmt: str, path: Path):
@@ -83,9 +75,9 @@ def _returns(act, env_id: str) -> list[float]:
 @pytest.mark.parametrize("env_id", ENVS)
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_exported_policy_plays_as_rollout_does(trained, rlcli_exe, tmp_path, env_id, fmt):
-    storage, env, rollouts = trained
+    experiments, rollouts = trained
     out = tmp_path / f"policy.{'onnx' if fmt == 'onnx' else 'pt'}"
-    proc = run_rlcli(rlcli_exe, "export", str(storage / env_id), "--format", fmt, "-o", str(out), "--json", env=env)
+    proc = run_rlcli(rlcli_exe, "export", str(experiments[env_id]), "--format", fmt, "-o", str(out), "--json", env=None)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["mismatches"] == 0 and report["samples"] == 500 and out.is_file()
@@ -103,9 +95,9 @@ def test_exported_policy_plays_as_rollout_does(trained, rlcli_exe, tmp_path, env
 
 
 def test_export_refuses_a_directory_as_output(trained, rlcli_exe, tmp_path):
-    storage, env, _ = trained
+    experiments, _ = trained
     proc = run_rlcli(
-        rlcli_exe, "export", str(storage / "CartPole-v1"), "--format", "onnx", "-o", str(tmp_path), env=env
+        rlcli_exe, "export", str(experiments["CartPole-v1"]), "--format", "onnx", "-o", str(tmp_path), env=None
     )
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("Error: ")
     assert "Traceback" not in proc.stderr and list(tmp_path.iterdir()) == []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import TINY_PPO, get_json, post_json, run_rlcli, serving, storage_env
+from helpers import get_json, post_json, serving, storage_env
 
 pytestmark = pytest.mark.integration
 
@@ -21,15 +21,11 @@ pytest.importorskip("ray.serve", reason="the dev extra installs ray[serve] (rlcl
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, rlcli_exe):
-    """(base URL, the experiment dir) while ``rlcli serve`` runs."""
-    storage = tmp_path_factory.mktemp("serve-results")
-    env = storage_env(storage)
-    args = ("train", "--run", "PPO", "--env", "CartPole-v1", "--name", "served", *TINY_PPO)
-    trained = run_rlcli(rlcli_exe, *args, "observation_filter=MeanStdFilter", "stop.training_iteration=2", env=env)
-    assert trained.returncode == 0, trained.stderr
-    with serving(rlcli_exe, storage / "served", "--max-batch-size", "16", env=env) as url:
-        yield url, storage / "served"
+def server(filtered_cartpole, rlcli_exe):
+    """(base URL, the experiment dir) while ``rlcli serve`` runs the session's filtered CartPole PPO."""
+    env = storage_env(filtered_cartpole.parent)
+    with serving(rlcli_exe, filtered_cartpole, "--max-batch-size", "16", env=env) as url:
+        yield url, filtered_cartpole
 
 
 def _reference_actions(exp: Path, observations: np.ndarray) -> np.ndarray:
