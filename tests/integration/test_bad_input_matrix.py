@@ -14,9 +14,10 @@ import pytest
 from helpers import TINY_PPO, last_error_line, run_rlcli, storage_env, trial_dirs
 
 pytestmark = pytest.mark.integration
-#: The usage errors that can only be told once Ray runs (what the cluster's GPUs are); every
-#: other exit-2 case must fail before Ray starts.
-NEED_RAY = {"gpus-torch-cannot-use"}
+#: The usage errors told once Ray runs: what the cluster's GPUs are, and an existing experiment
+#: (checked when it is claimed, so a run still writing it is named by its lock); every other
+#: exit-2 case must fail before Ray starts.
+NEED_RAY = {"gpus-torch-cannot-use", "name-exists"}
 REPO = Path(__file__).resolve().parents[2]
 USERPROJ = REPO / "tests" / "data" / "userproj"
 

@@ -17,7 +17,7 @@ from rlcli.core.train.local_mode import check_request, local_spec, run_local
 from rlcli.core.train.prepare import PreparedExperiment, check_storage, planned_resources, prepare
 from rlcli.core.train.progress_sink import Notice, ProgressSink
 from rlcli.core.train.ray_session import shutdown_ray, start_ray_and_prepare
-from rlcli.core.train.resume_target import refuse_existing, resolve_resume_target
+from rlcli.core.train.resume_target import resolve_resume_target
 from rlcli.core.train.tune_run import run_experiments
 
 
@@ -81,8 +81,6 @@ def run_tune(request: TrainRequest, sink: ProgressSink, notice: Notice) -> list[
         specs = tuple(resolve_resume_target(s, named=not s.auto_named) for s in specs)
     for spec in specs:
         check_storage(spec.storage_path)
-        if not request.resume:  # told now, not after Ray started (tune_run checks again at claim time)
-            refuse_existing(spec)
     if any(is_external(spec.config) for spec in specs):
         use_rllink_encoding()  # here, and in every worker process (why: external_env.py)
         ray_options = dataclasses.replace(request.ray, runtime_env=runtime_env_with_hook(request.ray.runtime_env))
