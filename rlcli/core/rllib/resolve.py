@@ -10,6 +10,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from rlcli.algorithms import PACK
 from rlcli.core.errors import ConfigError, UsageError, closest, did_you_mean
 
 #: Algorithms older RLlib versions shipped and 2.60 does not, with what to use instead.
@@ -43,9 +44,10 @@ REMOVED_ALGORITHMS = {
 }
 
 
-#: The registry's names as of Ray 2.60 (a test checks them against Ray), for canonical spelling
-#: without importing RLlib.
-REGISTRY_NAMES = ("APPO", "BC", "CQL", "DQN", "DreamerV3", "IMPALA", "IQL", "MARWIL", "PPO", "SAC", "TQC")
+#: The registry's names as of Ray 2.60 (a test checks them against Ray) and rlcli's algorithm pack,
+#: for canonical spelling without importing RLlib.
+RLLIB_NAMES = ("APPO", "BC", "CQL", "DQN", "DreamerV3", "IMPALA", "IQL", "MARWIL", "PPO", "SAC", "TQC")
+REGISTRY_NAMES = RLLIB_NAMES + tuple(PACK)
 
 
 def check_not_removed(name: str) -> None:
@@ -62,7 +64,8 @@ def canonical_name(name: str) -> str:
 
 
 def algorithm_names() -> dict[str, Any]:
-    """RLlib 2.60's registry plus TQC (shipped but unregistered): name → loader."""
+    """RLlib 2.60's registry, TQC (shipped but unregistered) and rlcli's algorithm pack
+    (``rlcli.algorithms.PACK``): name → loader returning ``(Algorithm class, default config)``."""
     from ray.rllib.algorithms.registry import ALGORITHMS
 
     def load_tqc() -> tuple[Any, Any]:
@@ -70,7 +73,14 @@ def algorithm_names() -> dict[str, Any]:
 
         return TQC, TQC.get_default_config()
 
-    return {**ALGORITHMS, "TQC": load_tqc}
+    def pack_loader(path: str) -> Any:
+        def load() -> tuple[Any, Any]:
+            cls = import_object(path, "algorithm")
+            return cls, cls.get_default_config()
+
+        return load
+
+    return {**ALGORITHMS, "TQC": load_tqc, **{name: pack_loader(path) for name, path in PACK.items()}}
 
 
 @dataclass(frozen=True)

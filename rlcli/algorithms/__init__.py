@@ -1,0 +1,14 @@
+"""The algorithms RLlib removed, rebuilt on Ray 2.60's new API stack (AlgorithmConfig + Learner +
+RLModule), one package each: ``rlcli/algorithms/<name>/``.
+
+``PACK`` is the one list of them: registry name → the Algorithm class's import path.
+``rlcli.core.rllib.resolve`` merges it with RLlib's own registry, so ``--run NAME``, ``run: NAME``,
+rollout, analyze, serve, export and ``--restore`` treat them exactly like RLlib's algorithms.
+Importing this package imports neither Ray nor torch (``rlcli --help`` and the dry-run's name
+checks read ``PACK``); an algorithm's own package imports them when it is resolved.
+"""
+
+from __future__ import annotations
+
+#: Registry name → ``module:Class`` of the Algorithm. Spelled as the old RLlib registry spelled it.
+PACK: dict[str, str] = {}
