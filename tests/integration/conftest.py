@@ -106,3 +106,38 @@ def filtered_cartpole(tmp_path_factory, rlcli_exe) -> Path:
         assert proc.returncode == 0, proc.stderr
 
     return shared_training(tmp_path_factory, "filtered", train) / "filtered"
+
+
+#: Tiny off-policy checkpoints (one iteration each), for what differs from PPO's: DQN's module
+#: picks its own actions (argmax Q; epsilon-greedy on a schedule of the global step when
+#: exploring), SAC's acts through a squashed Gaussian. The epsilon schedule ends at 0.1 within
+#: the iteration's 1,000 steps, so an exploring rollout of the checkpoint acts greedily ~95% of
+#: the time (~50% if it were given t=0).
+DQN_ARGS = ("train", "--run", "DQN", "--env", "CartPole-v1", "--name", "dqn", "num_env_runners=0")
+DQN_ARGS += ("train_batch_size=32", "num_steps_sampled_before_learning_starts=64", "model_config.fcnet_hiddens=[16]")
+DQN_ARGS += ("epsilon=[[0, 1.0], [500, 0.1]]", "min_sample_timesteps_per_iteration=1000", "stop.training_iteration=1")
+SAC_ARGS = ("train", "--run", "SAC", "--env", "Pendulum-v1", "--name", "sac", "num_env_runners=0")
+SAC_ARGS += ("train_batch_size=32", "num_steps_sampled_before_learning_starts=64", "model_config.fcnet_hiddens=[16]")
+SAC_ARGS += ("min_sample_timesteps_per_iteration=400", "stop.training_iteration=1")
+
+
+@pytest.fixture(scope="session")
+def dqn_cartpole(tmp_path_factory, rlcli_exe) -> Path:
+    """The experiment dir of the tiny CartPole DQN, trained once for the whole run."""
+
+    def train(root: Path) -> None:
+        proc = run_rlcli(rlcli_exe, *DQN_ARGS, env=storage_env(root))
+        assert proc.returncode == 0, proc.stderr
+
+    return shared_training(tmp_path_factory, "dqn", train) / "dqn"
+
+
+@pytest.fixture(scope="session")
+def sac_pendulum(tmp_path_factory, rlcli_exe) -> Path:
+    """The experiment dir of the tiny Pendulum SAC, trained once for the whole run."""
+
+    def train(root: Path) -> None:
+        proc = run_rlcli(rlcli_exe, *SAC_ARGS, env=storage_env(root))
+        assert proc.returncode == 0, proc.stderr
+
+    return shared_training(tmp_path_factory, "sac", train) / "sac"

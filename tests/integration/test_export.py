@@ -1,5 +1,6 @@
 """``rlcli export`` to ONNX and TorchScript, for a discrete (CartPole) and a continuous
-(Pendulum) policy trained with MeanStdFilter: the export checks itself against the checkpoint,
+(Pendulum) PPO policy trained with MeanStdFilter, and for the session's DQN (a module that picks
+its own actions) and SAC (a squashed Gaussian): the export checks itself against the checkpoint,
 and the files, run by onnxruntime and ``torch.jit.load`` in a plain gymnasium loop, get the same
 episode returns as ``rlcli rollout`` on the same seeds (so the filter state, the argmax and the
 action unsquashing are all inside the file)."""
@@ -16,22 +17,26 @@ from helpers import TINY_PPO, run_rlcli, storage_env
 
 pytestmark = pytest.mark.integration
 
-ENVS = ("CartPole-v1", "Pendulum-v1")
+#: name → the env it plays
+POLICIES = {"CartPole-v1": "CartPole-v1", "Pendulum-v1": "Pendulum-v1", "dqn": "CartPole-v1", "sac": "Pendulum-v1"}
 SEED, EPISODES = 7, 3
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, rlcli_exe, filtered_cartpole) -> tuple[dict[str, Path], dict[str, list[float]]]:
-    """Both experiment dirs (CartPole: the session's filtered PPO; Pendulum trained here alike),
-    and the returns ``rlcli rollout`` gets with each on the test's seed."""
+def trained(
+    tmp_path_factory, rlcli_exe, filtered_cartpole, dqn_cartpole, sac_pendulum
+) -> tuple[dict[str, Path], dict[str, list[float]]]:
+    """The experiment dirs (CartPole: the session's filtered PPO; Pendulum trained here alike; the
+    session's DQN and SAC), and the returns ``rlcli rollout`` gets with each on the test's seed."""
     storage = tmp_path_factory.mktemp("export-results")
     args = ("train", "--run", "PPO", "--env", "Pendulum-v1", "--name", "Pendulum-v1", *TINY_PPO)
     env = storage_env(storage)
     proc = run_rlcli(rlcli_exe, *args, "observation_filter=MeanStdFilter", "stop.training_iteration=2", env=env)
     assert proc.returncode == 0, proc.stderr
     experiments = {"CartPole-v1": filtered_cartpole, "Pendulum-v1": storage / "Pendulum-v1"}
+    experiments |= {"dqn": dqn_cartpole, "sac": sac_pendulum}
     expected = {}
-    for env_id, exp in experiments.items():
+    for name, exp in experiments.items():
         rollout = run_rlcli(
             rlcli_exe,
             "rollout",
@@ -40,7 +45,7 @@ def trained(tmp_path_factory, rlcli_exe, filtered_cartpole) -> tuple[dict[str, P
             env=env,
         )
         assert rollout.returncode == 0, rollout.stderr
-        expected[env_id] = json.loads(rollout.stdout)["returns"]
+        expected[name] = json.loads(rollout.stdout)["returns"]
     return experiments, expected
 
 
@@ -72,12 +77,13 @@ def _returns(act, env_id: str) -> list[float]:
     return returns
 
 
-@pytest.mark.parametrize("env_id", ENVS)
+@pytest.mark.parametrize("name", POLICIES)
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
-def test_exported_policy_plays_as_rollout_does(trained, rlcli_exe, tmp_path, env_id, fmt):
+def test_exported_policy_plays_as_rollout_does(trained, rlcli_exe, tmp_path, name, fmt):
     experiments, rollouts = trained
+    env_id = POLICIES[name]
     out = tmp_path / f"policy.{'onnx' if fmt == 'onnx' else 'pt'}"
-    proc = run_rlcli(rlcli_exe, "export", str(experiments[env_id]), "--format", fmt, "-o", str(out), "--json", env=None)
+    proc = run_rlcli(rlcli_exe, "export", str(experiments[name]), "--format", fmt, "-o", str(out), "--json", env=None)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["mismatches"] == 0 and report["samples"] == 500 and out.is_file()
@@ -86,7 +92,7 @@ def test_exported_policy_plays_as_rollout_does(trained, rlcli_exe, tmp_path, env
     else:
         assert report["action"] == "float32[batch, 1]" and report["max_abs_diff"] < 1e-4
 
-    expected = rollouts[env_id]
+    expected = rollouts[name]
     got = _returns(_run_file(fmt, out), env_id)
     if env_id == "CartPole-v1":
         assert got == expected  # the same discrete actions, step for step

@@ -115,15 +115,24 @@ def _write(module: Any, observations: np.ndarray, fmt: str, target: Path) -> Non
         if fmt == "torchscript":
             torch.jit.save(torch.jit.trace(module, example, check_trace=False), str(target))
             return
-        torch.onnx.export(
-            module,
-            (example,),
-            str(target),
-            input_names=["obs"],
-            output_names=["action"],
-            dynamic_axes={"obs": {0: "batch"}, "action": {0: "batch"}},
-            dynamo=False,
-        )
+        from rlcli.core.deploy.onnx_ops import OPSET, register_missing_ops
+
+        register_missing_ops()
+        try:
+            torch.onnx.export(
+                module,
+                (example,),
+                str(target),
+                input_names=["obs"],
+                output_names=["action"],
+                dynamic_axes={"obs": {0: "batch"}, "action": {0: "batch"}},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        except torch.onnx.errors.UnsupportedOperatorError as exc:
+            raise UsageError(
+                f"ONNX cannot express this policy: {exc}".splitlines()[0], "Export it with --format torchscript."
+            ) from None
 
 
 def _runtime(fmt: str) -> Callable[[Path, np.ndarray], np.ndarray]:

@@ -42,12 +42,12 @@ class ServedPolicy:
         self.description = self._describe(state)
 
     def _load_single_agent(self, checkpoint: Path, state: dict[str, Any]) -> None:
-        from rlcli.core.rollout.policy import Policy, load_policy
+        from rlcli.core.rollout.policy import load_policy
 
         greedy, blockers = load_policy(checkpoint, state, explore=False)
         if greedy is None:
             raise _cannot_serve(blockers)
-        exploring = Policy(greedy.module, greedy.obs_filter, greedy.normalize_actions, greedy.clip_actions, True)
+        exploring = greedy.with_exploration(True)
         self._policies = {(SINGLE, False): greedy, (SINGLE, True): exploring}
         self._modules = {"default_policy": greedy.module}
         self._connectors = ["MeanStdFilter"] if greedy.obs_filter is not None else []

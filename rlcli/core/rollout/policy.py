@@ -8,6 +8,7 @@ EnvRunner instead, so the returns always match what training's evaluation would 
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,17 @@ class Policy:
     """Batched observations → env actions, as training's connectors would compute them."""
 
     def __init__(
-        self, module: Any, obs_filter: Any, normalize_actions: bool, clip_actions: bool, explore: bool
+        self,
+        module: Any,
+        obs_filter: Any,
+        normalize_actions: bool,
+        clip_actions: bool,
+        explore: bool,
+        explore_t: int = 0,
     ) -> None:
+        """``explore_t``: the env steps training had sampled (the checkpoint's EnvRunner count).
+        Modules whose exploration follows a schedule of the global step (DQN's epsilon) get it,
+        plus the steps taken since, as RLlib's EnvRunner passes ``t``; the others ignore it."""
         import gymnasium as gym
         from ray.rllib.core.distribution.torch.torch_distribution import TorchCategorical
         from ray.rllib.utils.spaces.space_utils import clip_action, unsquash_action
@@ -105,7 +115,9 @@ class Policy:
         self.clip_actions = clip_actions
         self.action_space = module.action_space
         self.explore = explore
+        self.explore_t = explore_t
         self._forward = module.forward_exploration if explore else module.forward_inference
+        self._scheduled = explore and "t" in inspect.signature(module._forward_exploration).parameters
         get_dist = module.get_exploration_action_dist_cls if explore else module.get_inference_action_dist_cls
         self._dist_cls = get_dist()
         self._argmax = not explore and self._dist_cls is TorchCategorical
@@ -123,7 +135,11 @@ class Policy:
             obs = self.obs_filter(obs, update=False)
         batch = {"obs": torch.from_numpy(np.asarray(obs, dtype=np.float32))}
         with torch.inference_mode():
-            out = self._forward(batch)
+            if self._scheduled:
+                out = self._forward(batch, t=self.explore_t)
+                self.explore_t += len(batch["obs"])
+            else:
+                out = self._forward(batch)
             if "actions" in out:
                 actions = out["actions"]
             elif self._argmax:
@@ -133,6 +149,10 @@ class Policy:
                 actions = dist.sample() if self.explore else dist.to_deterministic().sample()
         actions = actions.numpy()
         return self._post(actions) if self._post is not None else actions
+
+    def with_exploration(self, explore: bool) -> Policy:
+        """The same module, filter and action handling, acting greedily or exploring."""
+        return Policy(self.module, self.obs_filter, self.normalize_actions, self.clip_actions, explore, self.explore_t)
 
 
 def fast_path_blockers(modules: dict[str, Path], pieces: list[str], module: Any) -> list[str]:
@@ -191,8 +211,20 @@ def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Polic
         normalize_actions=bool(state.get("normalize_actions", True)),
         clip_actions=bool(state.get("clip_actions", False)),
         explore=explore,
+        explore_t=sampled_lifetime(ckpt),
     )
     return policy, []
+
+
+def sampled_lifetime(ckpt: Path) -> int:
+    """The env steps training had sampled when ``ckpt`` was saved (its EnvRunner's count;
+    0 where the checkpoint keeps none)."""
+    try:
+        with open(ckpt / "env_runner" / "state.pkl", "rb") as fh:
+            state = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return 0
+    return int(state.get("num_env_steps_sampled_lifetime", 0)) if isinstance(state, dict) else 0
 
 
 @dataclass(frozen=True)

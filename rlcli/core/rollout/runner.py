@@ -32,9 +32,13 @@ from rlcli.core.rollout.result import RolloutResult
 from rlcli.core.store.checkpoints import CheckpointRef
 
 
-def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
+def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int, seeded: bool = False) -> Any:
     """The env's own batched implementation where gymnasium has one (CartPole, Pendulum, ...:
-    same dynamics, many times faster), else a synchronous vector env of single envs."""
+    same dynamics, many times faster), else a synchronous vector env of single envs.
+
+    ``seeded``: the run was given a seed, so env i must start from seed S+i as in RLlib's
+    EnvRunner (a synchronous vector env); a batched implementation draws every env's start from
+    one generator seeded S, so it is used for more than one env only when no seed was given."""
     import gymnasium as gym
 
     creator = env_creator(resolve_env(env))  # an imported env, or one the user's module registered
@@ -44,7 +48,7 @@ def make_vector_env(env: str, env_config: dict[str, Any], num_envs: int) -> Any:
         # in 2.60), so an env that reads it acts as it did in training.
         makers = [partial(_build, creator, env_context(env_config)) for _ in range(num_envs)]
         return gym.vector.SyncVectorEnv(makers, autoreset_mode=same_step)
-    if gym.spec(env).vector_entry_point is not None:
+    if gym.spec(env).vector_entry_point is not None and not (seeded and num_envs > 1):
         try:
             return gym.make_vec(env, num_envs=num_envs, vectorization_mode="vector_entry_point", **env_config)
         except TypeError:
@@ -241,7 +245,7 @@ def _run_fast(spec: RolloutSpec, policy: Policy, env_name: str, env_config: dict
     try:
         if recorder is not None and recorder.saver is not None:
             recorder.saver.start()
-        env = make_vector_env(env_name, env_config, num_envs)
+        env = make_vector_env(env_name, env_config, num_envs, seeded=spec.seed is not None)
         raise_if_spaces_differ(policy.module, env, env_name)
         run_loop(env, policy, spec, result, recorder)
     except (UsageError, KeyboardInterrupt):
