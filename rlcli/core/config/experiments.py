@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import remote_storage, searchspace
+from rlcli.core import old_env, remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.offline_data import anchor_inputs
 from rlcli.core.config.overrides import load_mapping, merge_sources, parse_override, route_overrides
@@ -110,7 +110,14 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
         spec, spec_notices = _build_one(inputs, name, body, source, anchor)
         specs.append(spec)
         notices += [n for n in spec_notices if n not in notices]
+    notices += _old_env_notices(specs, python_files=any(is_python_file(p) for p in inputs.files))
     return BuiltSpecs(tuple(specs), tuple(notices))
+
+
+def _old_env_notices(specs: list[ExperimentSpec], *, python_files: bool) -> list[str]:
+    """What rlcli does with the old TUNE_*/RLLIB_* variables set (:mod:`rlcli.core.old_env`)."""
+    lines = [old_env.storage_notice(path) for path in dict.fromkeys(s.storage_path for s in specs)]
+    return [line for line in lines if line] + old_env.ignored_notices(example_runner=python_files)
 
 
 def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
