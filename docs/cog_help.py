@@ -56,8 +56,7 @@ def old_env_table() -> None:
 
     what = {
         "storage": "Tune 2.60 raises on it; rlcli uses it as the default storage path",
-        "ignored": "read nowhere in Ray 2.60; rlcli says it has no effect",
-        "example-runner": "honoured for RLlib's example scripts, as their runner does; else no effect",
+        "ignored": "read nowhere in Ray 2.60's training; rlcli says it has no effect",
     }
     cog.outl("| variable | Ray 2.60 / rlcli | why |")
     cog.outl("|---|---|---|")

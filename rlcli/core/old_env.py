@@ -11,9 +11,9 @@ one of three ways, read from the installed source (``ray/tune/tune.py``, ``ray/t
   ``$RLCLI_STORAGE_PATH``) and takes them out of the environment before Tune runs.
 * **ignored**: variables old Tune versions read and 2.60 reads nowhere (syncing, placement-group
   and executor knobs of the old execution engine). Setting one has no effect; rlcli says so once.
-* **example runner only**: ``RLLIB_NUM_GPUS`` is read by RLlib's example-script runner
-  (``run_rllib_example_script_experiment``), never by RLlib itself. rlcli honours it for Python
-  files that use that runner's arguments, as the runner does, and otherwise says it has no effect.
+* **test helpers only**: ``RLLIB_NUM_GPUS`` is read by RLlib's test helper
+  (``check_reproducibilty``) and its old-API-stack examples, not by RLlib's training code nor by
+  the new-stack example runner (``ray.rllib.examples.utils``); rlcli says it has no effect.
 
 :data:`OLD_ENV_VARS` is the one table; docs/train.md#old-environment-variables lists it, and
 tests/unit/test_old_env.py checks it against the installed Ray.
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Treatment = Literal["storage", "ignored", "example-runner"]
+Treatment = Literal["storage", "ignored"]
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ OLD_ENV_VARS: tuple[OldEnvVar, ...] = (
     # Still listed in ray/tune/constants.py's TUNE_ENV_VARS, but read nowhere.
     OldEnvVar("TUNE_PLACEMENT_GROUP_PREFIX", "ignored", "Tune 2.60 names its placement groups itself"),
     OldEnvVar("TUNE_PLACEMENT_GROUP_RECON_INTERVAL", "ignored", "Tune 2.60 does not reconcile placement groups"),
-    # Read by RLlib's example runner only.
+    # Read by RLlib's test helper and old-stack examples only.
     OldEnvVar(
         "RLLIB_NUM_GPUS",
-        "example-runner",
-        "only RLlib's example scripts read it; use --num-gpus-per-learner (num_gpus_per_learner)",
+        "ignored",
+        "only RLlib's test helpers and old-stack examples read it; use --num-gpus-per-learner",
     ),
 )
 
@@ -102,15 +102,12 @@ def storage_notice(chosen: str, environ: Mapping[str, str] | None = None) -> str
     return f"{name}={value} is not used: the storage path is {chosen}"
 
 
-def ignored_notices(environ: Mapping[str, str] | None = None, *, example_runner: bool = False) -> list[str]:
-    """One line for each set variable Ray 2.60 reads nowhere. ``example_runner``: the run comes
-    from a Python file that uses RLlib's example-script arguments, which honours ``RLLIB_NUM_GPUS``."""
+def ignored_notices(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line for each set variable Ray 2.60's training reads nowhere."""
     environ = os.environ if environ is None else environ
     lines = []
     for var in OLD_ENV_VARS:
         if var.name not in environ or var.treatment == "storage":
-            continue
-        if var.treatment == "example-runner" and example_runner:
             continue
         lines.append(f"{var.name} is set, but Ray 2.60 does not read it ({var.meaning}); it has no effect")
     return lines

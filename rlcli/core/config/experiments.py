@@ -110,14 +110,14 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
         spec, spec_notices = _build_one(inputs, name, body, source, anchor)
         specs.append(spec)
         notices += [n for n in spec_notices if n not in notices]
-    notices += _old_env_notices(specs, python_files=any(is_python_file(p) for p in inputs.files))
+    notices += _old_env_notices(specs)
     return BuiltSpecs(tuple(specs), tuple(notices))
 
 
-def _old_env_notices(specs: list[ExperimentSpec], *, python_files: bool) -> list[str]:
+def _old_env_notices(specs: list[ExperimentSpec]) -> list[str]:
     """What rlcli does with the old TUNE_*/RLLIB_* variables set (:mod:`rlcli.core.old_env`)."""
     lines = [old_env.storage_notice(path) for path in dict.fromkeys(s.storage_path for s in specs)]
-    return [line for line in lines if line] + old_env.ignored_notices(example_runner=python_files)
+    return [line for line in lines if line] + old_env.ignored_notices()
 
 
 def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:
