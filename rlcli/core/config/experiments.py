@@ -96,15 +96,19 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
     """Every experiment the invocation asks for, with the notices translation produced."""
     import_modules(inputs.imports)  # first, on the main thread: they may register envs
     raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
+    notices: list[str] = []
     for path in inputs.files:
         base = Path(path).resolve().parent
-        loaded = load_python_experiment(path) if is_python_file(path) else load_experiment_file(path)
+        if is_python_file(path):
+            loaded, file_notices = load_python_experiment(path)
+            notices += file_notices
+        else:
+            loaded = load_experiment_file(path)
         raws += [(name, body, f"{path}:{name}", base) for name, body in loaded]
     if not raws:
         raws = [(None, {}, "command line", None)]
     if inputs.name and len(raws) > 1:
         raise UsageError("--name works with one experiment, but the files hold several.", "Drop --name.")
-    notices: list[str] = []
     specs = []
     for name, body, source, anchor in raws:
         spec, spec_notices = _build_one(inputs, name, body, source, anchor)
