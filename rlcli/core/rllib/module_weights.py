@@ -58,8 +58,9 @@ def _fmt(shape: tuple[int, ...] | None) -> str:
 
 def mismatch(module_dir: Path) -> str | None:
     """How the weights saved in ``module_dir`` differ from the module its saved class and
-    constructor arguments build with today's code (None: they fit). Checks every parameter and
-    buffer by name and shape; the first difference is described."""
+    constructor arguments build with today's code (None: they fit): a parameter or buffer of
+    another shape (torch refuses it), or one the checkpoint lacks (RLlib's ``strict=False`` load
+    would leave it random); the first difference is described."""
     with open(module_dir / CTOR_FILE, "rb") as f:
         ctor = pickle.load(f)  # RLlib's own file: the class by import path and its arguments
     cls = ctor["class"]
@@ -67,7 +68,7 @@ def mismatch(module_dir: Path) -> str | None:
     module = cls(*(args if isinstance(args, (list, tuple)) else [args]), **kwargs)
     with open(module_dir / STATE_FILE, "rb") as f:
         saved = {name: _shape(value) for name, value in pickle.load(f).items()}
-    built = {name: _shape(value) for name, value in module.state_dict().items()}
+    built = {name: _shape(value) for name, value in _state(module).items()}
     where = f"module '{module_dir.name}' ({cls.__module__}.{cls.__qualname__})"
     for name, shape in built.items():
         if name in saved and saved[name] != shape:
@@ -75,10 +76,19 @@ def mismatch(module_dir: Path) -> str | None:
     lacking = [name for name in built if name not in saved]
     if lacking:
         return f"{where} builds {lacking[0]} {_fmt(built[lacking[0]])}, which the checkpoint does not hold"
-    extra = [name for name in saved if name not in built]
-    if extra:
-        return f"the checkpoint holds {extra[0]} {_fmt(saved[extra[0]])}, which {where} no longer builds"
+    # Weights the checkpoint holds beyond the built module's are normal (the target networks a
+    # Learner adds to DQN's and SAC's modules after construction); RLlib skips them, and so does this.
     return None
+
+
+def _state(module: Any) -> dict[str, Any]:
+    """What ``save_to_path`` would write for ``module``: its ``get_state()`` (a module may
+    override it), else its torch ``state_dict()``."""
+    try:
+        state = module.get_state()
+    except Exception:  # a module that cannot report its state before a forward pass, say
+        state = None
+    return dict(state) if isinstance(state, dict) else dict(module.state_dict())
 
 
 def check_checkpoint_modules(checkpoint: str | Path) -> None:
