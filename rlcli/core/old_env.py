@@ -87,6 +87,11 @@ def old_storage_path(environ: Mapping[str, str] | None = None) -> tuple[str, str
     return None
 
 
+def as_storage_path(value: str) -> str:
+    """A storage path as rlcli keeps it: a URI (``s3://...``) as given, a local path absolute."""
+    return value.rstrip("/") if "://" in value else os.path.abspath(os.path.expanduser(value))
+
+
 def storage_notice(chosen: str, environ: Mapping[str, str] | None = None) -> str | None:
     """The one line about ``TUNE_RESULT_DIR`` (or ``RAY_AIR_LOCAL_CACHE_DIR``) for a run whose
     storage path is ``chosen``: honoured, or overridden by something the user named."""
@@ -94,7 +99,7 @@ def storage_notice(chosen: str, environ: Mapping[str, str] | None = None) -> str
     if found is None:
         return None
     name, value = found
-    if os.path.abspath(os.path.expanduser(value)) == chosen:
+    if as_storage_path(value) == chosen:
         return (
             f"{name}={value}: Ray 2.60's Tune no longer reads it ({BY_NAME[name].meaning}); "
             "rlcli writes experiments there, as old Tune did (--storage-path overrides it)"

@@ -17,7 +17,7 @@ def default_storage_path() -> str:
     see :mod:`rlcli.core.old_env`), else Tune's own default, ``~/ray_results``."""
     old = old_env.old_storage_path()
     chosen = os.environ.get("RLCLI_STORAGE_PATH") or (old[1] if old else None) or "~/ray_results"
-    return os.path.abspath(os.path.expanduser(chosen))
+    return old_env.as_storage_path(chosen)
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,10 @@ def test_rejected_variables_are_out_of_the_environment_only_inside(monkeypatch):
     with old_env.without_rejected():
         assert "TUNE_RESULT_DIR" not in os.environ
     assert os.environ["TUNE_RESULT_DIR"] == "/somewhere"
+
+
+def test_a_remote_tune_result_dir_stays_a_uri(monkeypatch):
+    monkeypatch.delenv("RLCLI_STORAGE_PATH", raising=False)
+    monkeypatch.setenv("TUNE_RESULT_DIR", "s3://bucket/runs/")
+    assert default_storage_path() == "s3://bucket/runs"
+    assert "rlcli writes experiments there" in (old_env.storage_notice("s3://bucket/runs") or "")
