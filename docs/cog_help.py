@@ -46,3 +46,19 @@ def help_block(*args: str, prog: str = "rlcli") -> None:
     cog.outl(f"$ {command}")
     cog.out(render_help(*args, prog=prog))
     cog.outl("```")
+
+
+def old_env_table() -> None:
+    """The table of old TUNE_*/RLLIB_* variables (rlcli.core.old_env.OLD_ENV_VARS) as Markdown."""
+    import cog  # only importable while cog runs
+
+    from rlcli.core.old_env import OLD_ENV_VARS
+
+    what = {
+        "storage": "Tune 2.60 raises on it; rlcli uses it as the default storage path",
+        "ignored": "read nowhere in Ray 2.60's training; rlcli says it has no effect",
+    }
+    cog.outl("| variable | Ray 2.60 / rlcli | why |")
+    cog.outl("|---|---|---|")
+    for var in OLD_ENV_VARS:
+        cog.outl(f"| `{var.name}` | {what[var.treatment]} | {var.meaning} |")

@@ -7,14 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import remote_storage
+from rlcli.core import old_env, remote_storage
 
 DEFAULT_METRIC = "env_runners/episode_return_mean"
 
 
 def default_storage_path() -> str:
-    """``$RLCLI_STORAGE_PATH`` or Tune's own default, ``~/ray_results``."""
-    return os.path.abspath(os.path.expanduser(os.environ.get("RLCLI_STORAGE_PATH") or "~/ray_results"))
+    """``$RLCLI_STORAGE_PATH``, else old Tune's ``$TUNE_RESULT_DIR`` (which Tune 2.60 rejects;
+    see :mod:`rlcli.core.old_env`), else Tune's own default, ``~/ray_results``."""
+    old = old_env.old_storage_path()
+    chosen = os.environ.get("RLCLI_STORAGE_PATH") or (old[1] if old else None) or "~/ray_results"
+    return old_env.as_storage_path(chosen)
 
 
 @dataclass(frozen=True)

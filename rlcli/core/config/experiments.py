@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rlcli.core import remote_storage, searchspace
+from rlcli.core import old_env, remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.offline_data import anchor_inputs
 from rlcli.core.config.overrides import load_mapping, merge_sources, parse_override, route_overrides
@@ -96,21 +96,32 @@ def build_specs(inputs: TrainInputs) -> BuiltSpecs:
     """Every experiment the invocation asks for, with the notices translation produced."""
     import_modules(inputs.imports)  # first, on the main thread: they may register envs
     raws: list[tuple[str | None, dict[str, Any], str, Path | None]] = []
+    notices: list[str] = []
     for path in inputs.files:
         base = Path(path).resolve().parent
-        loaded = load_python_experiment(path) if is_python_file(path) else load_experiment_file(path)
+        if is_python_file(path):
+            loaded, file_notices = load_python_experiment(path)
+            notices += file_notices
+        else:
+            loaded = load_experiment_file(path)
         raws += [(name, body, f"{path}:{name}", base) for name, body in loaded]
     if not raws:
         raws = [(None, {}, "command line", None)]
     if inputs.name and len(raws) > 1:
         raise UsageError("--name works with one experiment, but the files hold several.", "Drop --name.")
-    notices: list[str] = []
     specs = []
     for name, body, source, anchor in raws:
         spec, spec_notices = _build_one(inputs, name, body, source, anchor)
         specs.append(spec)
         notices += [n for n in spec_notices if n not in notices]
+    notices += _old_env_notices(specs)
     return BuiltSpecs(tuple(specs), tuple(notices))
+
+
+def _old_env_notices(specs: list[ExperimentSpec]) -> list[str]:
+    """What rlcli does with the old TUNE_*/RLLIB_* variables set (:mod:`rlcli.core.old_env`)."""
+    lines = [old_env.storage_notice(path) for path in dict.fromkeys(s.storage_path for s in specs)]
+    return [line for line in lines if line] + old_env.ignored_notices()
 
 
 def _flag_layers(inputs: TrainInputs) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -9,6 +9,12 @@ own stop criteria (``stop_reward``, ``stop_timesteps``, ``stop_iters``). The con
 experiment in rlcli's terms: the settings that differ from the algorithm's defaults, under the
 keys a YAML file would use, so flags, ``--config`` and ``KEY=VALUE`` apply on top as for YAML.
 Importing the file runs its code, like any import path: it is trusted input.
+
+The example-script arguments the file sets (``parser.set_defaults(num_env_runners=3)``, or
+``args.x = ...``) are applied to the config as RLlib's example runner
+(``ray.rllib.examples.utils.run_rllib_example_script_experiment``) applies them, on top of the
+file's config (:func:`example_script_settings`; not when the file passes ``keep_config=True``);
+rlcli then fits the result to the machine as for any file (e.g. fewer env runners on 2 CPUs).
 """
 
 from __future__ import annotations
@@ -37,8 +43,9 @@ def is_python_file(path: str) -> bool:
     return path.endswith(".py")
 
 
-def load_python_experiment(path: str) -> list[tuple[str, dict[str, Any]]]:
-    """The file's experiment as ``[(name, {run, env, config, stop})]``, like a YAML file's."""
+def load_python_experiment(path: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    """The file's experiment as ``[(name, {run, env, config, stop})]``, like a YAML file's, and
+    the notices about the example-script arguments it sets."""
     module = _import_file(path)
     config = getattr(module, "config", None)
     if not _is_algorithm_config(config):
@@ -56,7 +63,97 @@ def load_python_experiment(path: str) -> list[tuple[str, dict[str, Any]]]:
     name = getattr(module, "name", None) or getattr(module, "experiment_name", None) or Path(path).stem
     if not isinstance(name, str):
         raise ConfigError(f"{path}: 'name' must be a string, got {name!r}.")
-    return [(name, body)]
+    notices: list[str] = []
+    args = getattr(module, "args", None)
+    if _is_example_args(args) and "keep_config=True" not in Path(path).read_text(errors="replace"):
+        settings = example_script_settings(args, path)
+        body["config"] = {**body["config"], **settings.config}
+        if "env" in settings.experiment and "env" in body:
+            settings.experiment.pop("env")  # the runner sets --env only when the config has none
+        body.update(settings.experiment)
+        notices = settings.notices
+    return [(name, body)], notices
+
+
+@dataclasses.dataclass
+class ExampleSettings:
+    """What a file's example-script ``args`` set: config keys, experiment keys, notices."""
+
+    config: dict[str, Any]
+    experiment: dict[str, Any]
+    notices: list[str]
+
+
+def _is_example_args(args: Any) -> bool:
+    """``args`` parsed by RLlib's ``add_rllib_example_script_args`` (its attributes, not its type)."""
+    return all(hasattr(args, a) for a in ("num_env_runners", "stop_iters", "evaluation_interval", "num_learners"))
+
+
+#: Example-script arguments the runner copies into the config when they are not None, by config key.
+_RUNNER_CONFIG_ARGS = (
+    "num_env_runners",
+    "num_envs_per_env_runner",
+    "num_learners",
+    "num_aggregator_actors_per_learner",
+    "num_gpus_per_learner",
+    "num_cpus_per_learner",
+    "log_level",
+    "output",
+)
+#: Tune settings the runner passes, applied where the file changed the parser's default
+#: (rlcli keeps its own defaults otherwise, e.g. a checkpoint at the end).
+_RUNNER_TUNE_ARGS = ("num_samples", "max_concurrent_trials", "checkpoint_freq", "checkpoint_at_end")
+
+
+def example_script_settings(args: Any, path: str) -> ExampleSettings:
+    """The settings RLlib 2.60's example runner derives from ``args`` (see its
+    ``run_rllib_example_script_experiment``): ``--num-env-runners`` and the other scaling
+    arguments, evaluation when ``--evaluation-interval`` > 0, ``--env`` for a config without
+    one, the Tune settings. What the runner refuses on the new stack (``--old-api-stack``,
+    ``--num-gpus`` > 0) is refused here too; the flags it no longer supports get a notice."""
+    notices = _unsupported_args(args, path)
+    config = {key: getattr(args, key) for key in _RUNNER_CONFIG_ARGS if getattr(args, key, None) is not None}
+    if (getattr(args, "evaluation_interval", 0) or 0) > 0:
+        for key in ("evaluation_num_env_runners", "evaluation_interval", "evaluation_duration"):
+            config[key] = getattr(args, key)
+        config["evaluation_duration_unit"] = args.evaluation_duration_unit
+        config["evaluation_parallel_to_training"] = bool(args.evaluation_parallel_to_training)
+    if config:
+        shown = ", ".join(f"{k}={v!r}" for k, v in config.items())
+        notices.append(f"{path}: example-script arguments applied as RLlib's example runner applies them: {shown}")
+    return ExampleSettings(config, _runner_experiment(args), notices)
+
+
+def _runner_experiment(args: Any) -> dict[str, Any]:
+    """``--env`` and the Tune settings the file changed from the parser's defaults."""
+    from ray.rllib.examples.utils import add_rllib_example_script_args
+
+    parser_defaults = vars(add_rllib_example_script_args().parse_args([]))
+    experiment: dict[str, Any] = {"env": args.env} if getattr(args, "env", None) else {}
+    for key in _RUNNER_TUNE_ARGS:
+        value = getattr(args, key, None)
+        if value is not None and value != parser_defaults.get(key):
+            experiment[key] = value
+    return experiment
+
+
+def _unsupported_args(args: Any, path: str) -> list[str]:
+    """Raise for what the runner refuses on the new stack; notices for what it no longer supports."""
+    if getattr(args, "old_api_stack", False):
+        raise ConfigError(f"{path}: sets --old-api-stack; rlcli trains on RLlib 2.60's new API stack only.")
+    if (getattr(args, "num_gpus", None) or 0) > 0:
+        raise ConfigError(
+            f"{path}: sets --num-gpus={args.num_gpus}, which RLlib's example runner refuses on the new API stack.",
+            "Use num_gpus_per_learner (and num_learners) instead, as the runner says.",
+        )
+    notices = []
+    retired = (("enable_new_api_stack", "the new API stack is the default"), ("local_mode", "see --local-mode"))
+    for flag, meaning in retired:
+        if getattr(args, flag, False):
+            notices.append(f"{path}: example-script argument {flag}=True is no longer supported by RLlib; {meaning}")
+    if getattr(args, "framework", "torch") != "torch":
+        notices.append(f"{path}: framework {args.framework!r}: RLlib 2.60's new stack trains with torch; using torch")
+    return notices
 
 
 def _import_file(path: str) -> types.ModuleType:

@@ -97,6 +97,12 @@ _MODEL_RENAMES = {
     "lstm_use_prev_action_reward": None,  # split below
 }
 
+
+def model_key_rename(key: str) -> str | None:
+    """The 2.60 name of an old ``model`` sub-key that was renamed (None: not renamed)."""
+    return _MODEL_RENAMES.get(key)
+
+
 #: Old ``model`` keys of the Atari frame preprocessor → settings of rlcli's Atari env wrapper
 #: (None: what the wrapper always does; zero_mean: it always normalises).
 ATARI_SETTINGS = "rlcli_atari"

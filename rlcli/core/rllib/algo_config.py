@@ -9,7 +9,13 @@ from typing import Any
 
 from rlcli.core import searchspace
 from rlcli.core.errors import ConfigError, did_you_mean
-from rlcli.core.rllib.config_keys import MULTI_AGENT_KEYS, AlgorithmKeys, default_model_fields, keys_for_algorithm
+from rlcli.core.rllib.config_keys import (
+    MULTI_AGENT_KEYS,
+    AlgorithmKeys,
+    default_model_fields,
+    ignored_model_fields,
+    keys_for_algorithm,
+)
 from rlcli.core.rllib.connectors import KNOWN_CONNECTORS, NamedConnectorFactory
 from rlcli.core.rllib.user_code import resolve_code_values
 from rlcli.core.spec import ExperimentSpec
@@ -112,11 +118,32 @@ def _check_model_config(algorithm: str, keys: AlgorithmKeys, config: dict[str, A
         return
     valid = default_model_fields() | set(keys.default_model_config)
     for key in model:
-        if key not in valid:
+        if key not in valid and key not in ignored_model_fields():
             raise ConfigError(
                 f"Unknown model_config key '{key}' for {algorithm}'s default RLModule.",
                 did_you_mean(str(key), valid) or "Set rl_module_spec.module_class to your own RLModule to use it.",
             )
+
+
+def ignored_model_config_notices(spec: ExperimentSpec, cls: Any) -> list[str]:
+    """One line per ``model_config`` key RLlib 2.60 accepts and its default RLModule ignores
+    (:func:`ignored_model_fields`): it trains as RLlib trains it, and the user knows."""
+    from rlcli.core.legacy.translate import model_key_rename
+
+    model = spec.config.get("model_config")
+    if not isinstance(model, dict) or _custom_module(spec.config.get("rl_module_spec")):
+        return []
+    valid = default_model_fields() | set(keys_for_algorithm(cls).default_model_config)
+    lines = []
+    for key in model:
+        if key in ignored_model_fields() and key not in valid:
+            renamed = model_key_rename(str(key))
+            instead = f"; {renamed} is its 2.60 name" if renamed else ""
+            lines.append(
+                f"{spec.name}: model_config key '{key}' is accepted by RLlib 2.60 but its default "
+                f"{spec.algorithm} RLModule ignores it{instead}; training as RLlib does, without it"
+            )
+    return lines
 
 
 def _custom_module(spec: Any) -> bool:
@@ -182,7 +209,7 @@ def fit_resources(cls: Any, spec: ExperimentSpec, cpus: float, gpus: float, loca
     that cannot fit is shrunk (GPUs, then remote env runners, then learners), each step said in a
     notice, so cluster-sized files still run; on a cluster only RLlib's defaults are shrunk and a
     request that cannot be met fails at once, with numbers."""
-    notices: list[str] = []
+    notices: list[str] = ignored_model_config_notices(spec, cls)
     config = dict(spec.config)
     algo_config = build_config(cls, spec, config)
     request = _request(cls, algo_config)

@@ -266,6 +266,23 @@ def default_model_fields() -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(DefaultModelConfig))
 
 
+#: ``model_config`` keys RLlib's own new-stack tuned examples (2.10-2.40) set that no 2.60 module
+#: reads: a switch of the transition to the EnvRunner API (its meaning lives on as
+#: ``AlgorithmConfig.uses_new_env_runners``, a read-only property, not a model setting).
+TRANSITION_MODEL_KEYS = frozenset({"uses_new_env_runners"})
+
+
+@functools.lru_cache(maxsize=1)
+def ignored_model_fields() -> frozenset[str]:
+    """``model_config`` keys RLlib 2.60 accepts and its default RLModules ignore: those of the old
+    stack's model catalog (``ray.rllib.models.catalog.MODEL_DEFAULTS``, which RLlib still ships)
+    that ``DefaultModelConfig`` lacks, and :data:`TRANSITION_MODEL_KEYS`. RLlib stores a
+    ``model_config`` dict as given, so these build and train; rlcli says they have no effect."""
+    from ray.rllib.models.catalog import MODEL_DEFAULTS
+
+    return (frozenset(MODEL_DEFAULTS) | TRANSITION_MODEL_KEYS) - default_model_fields()
+
+
 def acceptor(algorithm: str) -> Callable[[str], bool]:
     """``key -> bool`` for one algorithm, importing RLlib only on the first question (asked for
     legacy keys only, so a current config costs no import before Ray starts)."""

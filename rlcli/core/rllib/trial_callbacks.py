@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from rlcli.core.rllib.episode_recorder import record_finished_episodes
+from rlcli.core.rllib.module_weights import MODULE_COMPONENT, check_checkpoint_modules, load_rl_module
 from rlcli.core.rllib.resolve import import_object
 
-#: Where RLlib 2.60 keeps the RLModule's state inside an Algorithm checkpoint.
-MODULE_COMPONENT = "learner_group/learner/rl_module"
+__all__ = ["MODULE_COMPONENT", "add_callback", "load_module_weights", "restore_mismatch", "with_trial_callbacks"]
 #: The function that records the videos of ``--video-every``.
 TRAINING_VIDEO = "rlcli.core.rollout.training_videos:record_training_video"
 
 
 def load_module_weights(checkpoint: str, algorithm: Any, **kwargs: Any) -> None:
-    """``on_algorithm_init``: the RLModule weights of ``checkpoint`` into the new algorithm."""
+    """``on_algorithm_init``: the RLModule weights of ``checkpoint`` into the new algorithm
+    (checked first: RLlib loads them with ``strict=False``, see :mod:`.module_weights`)."""
+    check_checkpoint_modules(checkpoint)
     algorithm.restore_from_path(Path(checkpoint) / MODULE_COMPONENT, component=MODULE_COMPONENT)
 
 
@@ -62,9 +64,7 @@ def restore_mismatch(algo_config: Any, checkpoint: str) -> str | None:
     (None: they can): a different network (``fcnet_hiddens``), module ids or module class would
     otherwise fail inside the trial with torch's ``Error(s) in loading state_dict``. Both modules
     are built here, on the saved module's own spaces, and their weight shapes compared."""
-    from ray.rllib.core.rl_module.rl_module import RLModule
-
-    saved: Any = RLModule.from_checkpoint(Path(checkpoint) / MODULE_COMPONENT)  # a MultiRLModule
+    saved: Any = load_rl_module(Path(checkpoint) / MODULE_COMPONENT)  # a MultiRLModule
     spaces = {mid: (module.observation_space, module.action_space) for mid, module in saved.items()}
     try:
         new = algo_config.get_multi_rl_module_spec(spaces=spaces).build()

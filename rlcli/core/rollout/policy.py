@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rlcli.core.errors import UsageError
+from rlcli.core.rllib.module_weights import load_rl_module
 
 #: env-to-module pieces every new-stack pipeline has; they only batch and tensorize.
 DEFAULT_ENV_TO_MODULE = {
@@ -192,15 +193,13 @@ def _saved_filters(pieces: list[Any]) -> dict[Any, Any]:
 
 def load_policy(ckpt: Path, state: dict[str, Any], explore: bool) -> tuple[Policy | None, list[str]]:
     """The fast-path policy, or None plus the reasons it cannot be used."""
-    from ray.rllib.core.rl_module.rl_module import RLModule
-
     from rlcli.core.quiet import silence_loggers
 
     silence_loggers(verbose=False)
 
     modules = module_dirs(ckpt)
     pieces = _env_to_module_pieces(ckpt)
-    module: Any = RLModule.from_checkpoint(str(next(iter(modules.values())))) if len(modules) == 1 else None
+    module: Any = load_rl_module(next(iter(modules.values()))) if len(modules) == 1 else None
     blockers = fast_path_blockers(modules, [type(p).__name__ for p in pieces], module)
     if blockers or module is None:
         return None, blockers or ["no single RLModule in the checkpoint"]
@@ -246,13 +245,11 @@ class MultiAgentModules:
 def load_multi_agent_modules(ckpt: Path, state: dict[str, Any]) -> tuple[MultiAgentModules | None, list[str]]:
     """Every RLModule of a multi-agent checkpoint, or None plus why per-agent inference from
     them would not be training's (a connector piece rlcli does not reproduce, a recurrent module)."""
-    from ray.rllib.core.rl_module.rl_module import RLModule
-
     from rlcli.core.quiet import silence_loggers
 
     silence_loggers(verbose=False)
     pieces = _env_to_module_pieces(ckpt)
-    modules: dict[str, Any] = {name: RLModule.from_checkpoint(str(path)) for name, path in module_dirs(ckpt).items()}
+    modules: dict[str, Any] = {name: load_rl_module(path) for name, path in module_dirs(ckpt).items()}
     names = [type(p).__name__ for p in pieces]
     blockers = [b for m in modules.values() for b in inference_blockers(names, m)]
     if blockers:

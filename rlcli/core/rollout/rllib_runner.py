@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from rlcli.core.errors import RlcliError, UsageError
+from rlcli.core.rllib.module_weights import check_checkpoint_modules
 from rlcli.core.rllib.resolve import register_env, resolve_env
 from rlcli.core.rollout.legacy_out import LegacySaver, LegacyStep, is_parquet, saver_for
 from rlcli.core.rollout.policy import episode_quotas
@@ -150,6 +151,7 @@ def _build_algo(
     config.debugging(seed=spec.seed)
     collector = EpisodeCollector(num_envs, saver)
     config.callbacks(on_episode_end=[*force_list(config.callbacks_on_episode_end), collector])
+    check_checkpoint_modules(spec.checkpoint.path)  # RLlib would fail in torch, or load strict=False
     algo = config.build_algo()
     algo.restore_from_path(str(spec.checkpoint.path))
     return algo, collector

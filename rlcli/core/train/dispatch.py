@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from rlcli.core import remote_storage, timings
+from rlcli.core import old_env, remote_storage, timings
 from rlcli.core.errors import UsageError
 from rlcli.core.quiet import quiet_ray
 from rlcli.core.rllib.external_env import is_external, runtime_env_with_hook, use_rllink_encoding
@@ -67,9 +67,10 @@ def run_request(request: TrainRequest, sink: ProgressSink, notice: Notice) -> li
     request = show_rllib_logs(request)
     quiet_ray(request.ray)
     timings.mark("train_started")
-    if request.local_mode:
-        return run_local(request, sink, notice)
-    return run_tune(request, sink, notice)
+    with old_env.without_rejected():  # tune.run raises on TUNE_RESULT_DIR; its meaning is in the specs
+        if request.local_mode:
+            return run_local(request, sink, notice)
+        return run_tune(request, sink, notice)
 
 
 def run_tune(request: TrainRequest, sink: ProgressSink, notice: Notice) -> list[ExperimentResult]:
