@@ -18,8 +18,6 @@ REMOVED_ALGORITHMS = {
     "A2C": "PPO",
     "A3C": "APPO or IMPALA",
     "PG": "PPO",
-    "DDPG": "SAC",
-    "TD3": "SAC",
     "APEX": "DQN with several env runners",
     "APEX_DQN": "DQN with several env runners",
     "APEX_DDPG": "SAC",
