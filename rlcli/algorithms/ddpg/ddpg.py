@@ -117,7 +117,6 @@ class DDPGConfig(AlgorithmConfig):
         self.store_buffer_in_checkpoints = False
         self.training_intensity = None
         self.num_steps_sampled_before_learning_starts = 1500
-        self.train_batch_size_per_learner = 256
         self.train_batch_size = 256
         self.rollout_fragment_length = "auto"
         self.min_time_s_per_iteration = 1

@@ -16,7 +16,6 @@ class TD3Config(DDPGConfig):
         self.smooth_target_policy = True
         self.l2_reg = 0.0
         self.tau = 5e-3
-        self.train_batch_size_per_learner = 100
         self.train_batch_size = 100
         self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": 1_000_000}
         self.num_steps_sampled_before_learning_starts = 10000
