@@ -52,7 +52,8 @@ MODULE_KEYS = (
 )
 
 #: The training() keywords DDPG adds to AlgorithmConfig's.
-TRAINING_KEYS = MODULE_KEYS + (
+TRAINING_KEYS = (
+    *MODULE_KEYS,
     "policy_delay",
     "actor_lr",
     "critic_lr",
@@ -101,7 +102,7 @@ class DDPGConfig(AlgorithmConfig):
         self.scale_timesteps = 10000
         self.actor_lr = 1e-3
         self.critic_lr = 1e-3
-        self.lr = None
+        self.lr = None  # type: ignore[assignment]
         self.tau = 0.002
         self.target_network_update_freq = 0
         self.use_huber = False
@@ -118,11 +119,11 @@ class DDPGConfig(AlgorithmConfig):
         self.training_intensity = None
         self.num_steps_sampled_before_learning_starts = 1500
         self.train_batch_size = 256
-        self.rollout_fragment_length = "auto"
-        self.min_time_s_per_iteration = 1
+        self.rollout_fragment_length = "auto"  # type: ignore[assignment]
+        self.min_time_s_per_iteration = 1  # type: ignore[assignment]
         self.min_sample_timesteps_per_iteration = 1000
 
-    def training(self, **kwargs: Any) -> DDPGConfig:  # type: ignore[override]
+    def training(self, **kwargs: Any) -> DDPGConfig:
         """AlgorithmConfig's training keys plus DDPG's (:data:`TRAINING_KEYS`)."""
         own = {k: kwargs.pop(k) for k in list(kwargs) if k in TRAINING_KEYS}
         super().training(**kwargs)
@@ -137,9 +138,7 @@ class DDPGConfig(AlgorithmConfig):
     def validate(self) -> None:
         super().validate()
         if self.lr is not None:
-            self._value_error(
-                f"{self.algo_class.__name__} learns with actor_lr and critic_lr; lr must be null (it is {self.lr!r})."
-            )
+            self._value_error(f"{self._name} learns with actor_lr and critic_lr; lr must be null (it is {self.lr!r}).")
         if self.exploration_noise not in NOISE_TYPES:
             self._value_error(
                 f"exploration_noise must be one of {', '.join(NOISE_TYPES)}, got {self.exploration_noise!r}."
@@ -153,7 +152,8 @@ class DDPGConfig(AlgorithmConfig):
         kind = self.replay_buffer_config.get("type")
         if isinstance(kind, str) and kind.rsplit(".", 1)[-1] not in _EPISODE_BUFFERS:
             self._value_error(
-                f"replay_buffer_config.type must be an episode buffer ({', '.join(_EPISODE_BUFFERS[:2])}), got {kind!r}."
+                f"replay_buffer_config.type must be an episode buffer "
+                f"({', '.join(_EPISODE_BUFFERS[:2])}), got {kind!r}."
             )
         if self.grad_clip is not None and self.grad_clip <= 0:
             self._value_error("grad_clip must be > 0.")
@@ -161,10 +161,14 @@ class DDPGConfig(AlgorithmConfig):
             unread = sorted(set(self._model_config) - set(MODULE_KEYS))
             if unread:
                 self._value_error(
-                    f"{self.algo_class.__name__}'s RLModule does not read model_config key(s) {', '.join(unread)}: "
+                    f"{self._name}'s RLModule does not read model_config key(s) {', '.join(unread)}: "
                     "its networks are set by actor_hiddens, critic_hiddens, actor_hidden_activation and "
                     "critic_hidden_activation."
                 )
+
+    @property
+    def _name(self) -> str:
+        return getattr(self.algo_class, "__name__", "DDPG")
 
     def get_rollout_fragment_length(self, worker_index: int = 0) -> int:
         if self.rollout_fragment_length == "auto":

@@ -65,7 +65,7 @@ class DDPGTorchLearner(DQNTorchLearner):
         self._actor_stepped: dict[str, bool] = defaultdict(bool)
 
     def configure_optimizers_for_module(self, module_id: str, config: Any = None) -> None:
-        module = self._module[module_id]
+        module: Any = self.module[module_id]
         critics = [("qf", module.qf)] + ([("qf_twin", module.qf_twin)] if config.twin_q else [])
         for name, net in critics:
             params = self.get_parameters(net)
@@ -91,7 +91,7 @@ class DDPGTorchLearner(DQNTorchLearner):
     def compute_loss_for_module(
         self, *, module_id: str, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
     ) -> torch.Tensor:
-        module = self._module[module_id].unwrapped()
+        module: Any = self.module[module_id].unwrapped()
         target = critic_target(
             batch[Columns.REWARDS], batch[Columns.TERMINATEDS], config.gamma ** batch["n_step"], fwd_out[QF_TARGET_NEXT]
         )
@@ -151,7 +151,9 @@ class DDPGTorchLearner(DQNTorchLearner):
         self._temp_losses.clear()
         return grads
 
-    def postprocess_gradients_for_module(self, *, module_id: str, config: Any = None, module_gradients_dict: Any) -> Any:
+    def postprocess_gradients_for_module(
+        self, *, module_id: str, config: Any = None, module_gradients_dict: Any
+    ) -> Any:
         if not module_gradients_dict:
             return {}
         if config.grad_clip is None and not config.log_gradients:
@@ -174,11 +176,12 @@ class DDPGTorchLearner(DQNTorchLearner):
         Learner.after_gradient_based_update(self, timesteps=timesteps)
         timestep = timesteps.get(NUM_ENV_STEPS_SAMPLED_LIFETIME, 0)
         for module_id, module in self.module._rl_modules.items():
-            config = self.config.get_config_for_module(module_id)
+            config: Any = self.config.get_config_for_module(module_id)
             due = timestep - self.last_update_ts_by_mid[module_id] >= config.target_network_update_freq
             if not (self._actor_stepped[module_id] and due and isinstance(module.unwrapped(), TargetNetworkAPI)):
                 continue
-            for main_net, target_net in module.unwrapped().get_target_network_pairs():
+            unwrapped: Any = module.unwrapped()
+            for main_net, target_net in unwrapped.get_target_network_pairs():
                 update_target_network(main_net=main_net, target_net=target_net, tau=config.tau)
             self._actor_stepped[module_id] = False
             self.last_update_ts_by_mid[module_id] = timestep

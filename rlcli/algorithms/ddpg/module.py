@@ -65,10 +65,12 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
                 f"DDPG's default RLModule reads Box observations; this env's are {self.observation_space}. "
                 "Flatten them with a wrapper, or set rl_module_spec to your own RLModule."
             )
-        cfg = self.model_config
+        cfg: dict[str, Any] = dict(self.model_config or {})  # type: ignore[arg-type]
+        self.cfg = cfg
         self.twin_q = bool(cfg["twin_q"])
         self.obs_dim = int(np.prod(self.observation_space.shape))
-        self.act_dim = int(np.prod(self.action_space.shape))
+        self.action_shape: tuple[int, ...] = tuple(self.action_space.shape)
+        self.act_dim = int(np.prod(self.action_shape))
         self.pi = mlp(self.obs_dim, list(cfg["actor_hiddens"]), cfg["actor_hidden_activation"], self.act_dim)
         if not self.inference_only:
             critic = (self.obs_dim + self.act_dim, list(cfg["critic_hiddens"]), cfg["critic_hidden_activation"], 1)
@@ -86,7 +88,7 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
     def actor(self, obs: torch.Tensor, net: nn.Module | None = None) -> torch.Tensor:
         """Normalized actions in [-1, 1], shaped like the action space (batch first)."""
         out = torch.tanh((net or self.pi)(obs.reshape(obs.shape[0], -1).float()))
-        return out.reshape(obs.shape[0], *self.action_space.shape)
+        return out.reshape(obs.shape[0], *self.action_shape)
 
     def _forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return {Columns.ACTIONS: self.actor(batch[Columns.OBS])}
@@ -98,13 +100,13 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
             actions = noise.explore(flat, self.noise, int(t or 0), self.half_range, self.ou_state).reshape(greedy.shape)
         return {Columns.ACTIONS: actions}
 
-    def get_inference_action_dist_cls(self) -> type[TorchDeterministic]:
+    def get_inference_action_dist_cls(self) -> Any:
         return TorchDeterministic
 
-    def get_exploration_action_dist_cls(self) -> type[TorchDeterministic]:
+    def get_exploration_action_dist_cls(self) -> Any:
         return TorchDeterministic
 
-    def get_train_action_dist_cls(self) -> type[TorchDeterministic]:
+    def get_train_action_dist_cls(self) -> Any:
         return TorchDeterministic
 
     # -- critics ----------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
         like the actions) when target-policy smoothing is on."""
         next_actions = self.actor(next_obs, self.target_pi).reshape(next_obs.shape[0], -1)
         if eps is not None:
-            cfg = self.model_config
+            cfg = self.cfg
             next_actions = noise.smoothed_target_actions(
                 next_actions, eps, float(cfg["target_noise"]), float(cfg["target_noise_clip"]), self.half_range
             )
@@ -134,7 +136,7 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
             out[QF_TWIN_PREDS] = self.q(self.qf_twin, obs, actions)
         with torch.no_grad():
             eps = None
-            if self.model_config["smooth_target_policy"]:
+            if self.cfg["smooth_target_policy"]:
                 eps = torch.randn(obs.shape[0], self.act_dim)
             out[QF_TARGET_NEXT] = self.target_next_q(batch[Columns.NEXT_OBS], eps)
         # The actor's loss needs dQ/da through the critic but must not train the critic:
@@ -162,7 +164,7 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
             self.target_qf_twin = make_target_network(self.qf_twin)
 
     def get_target_network_pairs(self) -> list[tuple[nn.Module, nn.Module]]:
-        pairs = [(self.pi, self.target_pi), (self.qf, self.target_qf)]
+        pairs: list[tuple[nn.Module, nn.Module]] = [(self.pi, self.target_pi), (self.qf, self.target_qf)]
         if self.twin_q:
             pairs.append((self.qf_twin, self.target_qf_twin))
         return pairs
