@@ -21,12 +21,13 @@ CASES = {
     "ddpg__pendulum-ddpg.yaml": ("pendulum-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
     "ddpg__mountaincarcontinuous-ddpg.yaml": ("mountaincarcontinuous-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
     "td3__pendulum-td3.yaml": ("pendulum-td3", *SMALL_REPLAY, "train_batch_size=32"),
-    # APEX_DDPG: DDPG with the Ape-X settings (16 workers fitted to here; its 30 s iterations made short)
+    # APEX_DDPG: DDPG with the Ape-X settings (one remote env runner here; its 30 s iterations made short)
     "apex_ddpg__pendulum-apex-ddpg.yaml": (
         "pendulum-apex-ddpg",
         *SMALL_REPLAY,
         "train_batch_size=32",
         "min_time_s_per_iteration=0",
+        "num_env_runners=1",  # sampling in a remote env runner (inference-only module, weight sync)
     ),
     # Atari: old model.dim etc. become RLlib's frame wrapper settings; 32 workers and a GPU fitted to here
     "ppo__pong-ppo.yaml": (

@@ -93,11 +93,15 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
     def _forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return {Columns.ACTIONS: self.actor(batch[Columns.OBS])}
 
-    def _forward_exploration(self, batch: dict[str, Any], t: int = 0, **kwargs: Any) -> dict[str, Any]:
+    def _forward_exploration(self, batch: dict[str, Any], t: int | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Noisy actions at env step ``t`` (RLlib's env runners pass it); without one (a rollout
+        with ``--explore``), the noise as it is once the random phase and annealing are over."""
+        if t is None:
+            t = self.noise.random_timesteps + self.noise.scale_timesteps
         with torch.no_grad():
             greedy = self.actor(batch[Columns.OBS])
             flat = greedy.reshape(greedy.shape[0], -1)
-            actions = noise.explore(flat, self.noise, int(t or 0), self.half_range, self.ou_state).reshape(greedy.shape)
+            actions = noise.explore(flat, self.noise, int(t), self.half_range, self.ou_state).reshape(greedy.shape)
         return {Columns.ACTIONS: actions}
 
     def get_inference_action_dist_cls(self) -> Any:
