@@ -77,6 +77,19 @@ _EPISODE_BUFFERS = (
 )
 
 
+def _at_default(key: str, value: Any) -> bool:
+    """A ``DefaultModelConfig`` field at its default value: it asks for nothing DDPG's module lacks."""
+    import dataclasses
+
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    fields = {f.name: f for f in dataclasses.fields(DefaultModelConfig)}
+    if key not in fields:
+        return False
+    default = DefaultModelConfig()
+    return bool(getattr(default, key) == value)
+
+
 class DDPGConfig(AlgorithmConfig):
     """DDPG's settings (the old RLlib DDPG's keys and defaults)."""
 
@@ -158,7 +171,7 @@ class DDPGConfig(AlgorithmConfig):
         if self.grad_clip is not None and self.grad_clip <= 0:
             self._value_error("grad_clip must be > 0.")
         if self._rl_module_spec is None and isinstance(self._model_config, dict):
-            unread = sorted(set(self._model_config) - set(MODULE_KEYS))
+            unread = sorted(k for k, v in self._model_config.items() if k not in MODULE_KEYS and not _at_default(k, v))
             if unread:
                 self._value_error(
                     f"{self._name}'s RLModule does not read model_config key(s) {', '.join(unread)}: "

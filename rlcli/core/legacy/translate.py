@@ -174,6 +174,8 @@ def _left_out(key: str, value: Any) -> bool:
         return not value
     if key == "use_attention":
         return not value
+    if key == "lstm_use_prev_action_reward":  # -1: the old catalog's "deprecated, not set" marker
+        return bool(value == -1)
     return key in _MODEL_OLD_CATALOG or key in _MODEL_OBSOLETE
 
 
