@@ -108,7 +108,7 @@ def test_critic_and_actor_losses_match_a_hand_computation():
         module_id="default_policy", config=learner.config.get_config_for_module("default_policy"),
         batch=as_torch(batch), fwd_out=fwd,
     )  # fmt: skip
-    losses = {name: float(loss) for (_, name), loss in learner._temp_losses.items()}
+    losses = {name: float(loss.detach()) for (_, name), loss in learner._temp_losses.items()}
 
     y = np_target(module, batch, eps, 0.4, 0.5)
     w = batch["weights"]
