@@ -150,34 +150,42 @@ class DDPGConfig(AlgorithmConfig):
 
     def validate(self) -> None:
         super().validate()
+        for problem in (self._settings_problem(), self._buffer_problem(), self._model_config_problem()):
+            if problem:
+                self._value_error(problem)
+
+    def _settings_problem(self) -> str | None:
         if self.lr is not None:
-            self._value_error(f"{self._name} learns with actor_lr and critic_lr; lr must be null (it is {self.lr!r}).")
+            return f"{self._name} learns with actor_lr and critic_lr; lr must be null (it is {self.lr!r})."
         if self.exploration_noise not in NOISE_TYPES:
-            self._value_error(
-                f"exploration_noise must be one of {', '.join(NOISE_TYPES)}, got {self.exploration_noise!r}."
-            )
+            return f"exploration_noise must be one of {', '.join(NOISE_TYPES)}, got {self.exploration_noise!r}."
         if int(self.policy_delay) < 1:
-            self._value_error(f"policy_delay must be >= 1, got {self.policy_delay!r}.")
+            return f"policy_delay must be >= 1, got {self.policy_delay!r}."
+        if self.grad_clip is not None and self.grad_clip <= 0:
+            return "grad_clip must be > 0."
+        return None
+
+    def _buffer_problem(self) -> str | None:
         longest = self.n_step[1] if isinstance(self.n_step, (tuple, list)) else self.n_step
         fragment = self.rollout_fragment_length
         if not self.in_evaluation and fragment != "auto" and fragment < longest:
-            self._value_error(f"rollout_fragment_length ({fragment}) must be >= n_step ({self.n_step}).")
+            return f"rollout_fragment_length ({fragment}) must be >= n_step ({self.n_step})."
         kind = self.replay_buffer_config.get("type")
         if isinstance(kind, str) and kind.rsplit(".", 1)[-1] not in _EPISODE_BUFFERS:
-            self._value_error(
-                f"replay_buffer_config.type must be an episode buffer "
-                f"({', '.join(_EPISODE_BUFFERS[:2])}), got {kind!r}."
-            )
-        if self.grad_clip is not None and self.grad_clip <= 0:
-            self._value_error("grad_clip must be > 0.")
-        if self._rl_module_spec is None and isinstance(self._model_config, dict):
-            unread = sorted(k for k, v in self._model_config.items() if k not in MODULE_KEYS and not _at_default(k, v))
-            if unread:
-                self._value_error(
-                    f"{self._name}'s RLModule does not read model_config key(s) {', '.join(unread)}: "
-                    "its networks are set by actor_hiddens, critic_hiddens, actor_hidden_activation and "
-                    "critic_hidden_activation."
-                )
+            names = ", ".join(_EPISODE_BUFFERS[:2])
+            return f"replay_buffer_config.type must be an episode buffer ({names}), got {kind!r}."
+        return None
+
+    def _model_config_problem(self) -> str | None:
+        if self._rl_module_spec is not None or not isinstance(self._model_config, dict):
+            return None
+        unread = sorted(k for k, v in self._model_config.items() if k not in MODULE_KEYS and not _at_default(k, v))
+        if not unread:
+            return None
+        return (
+            f"{self._name}'s RLModule does not read model_config key(s) {', '.join(unread)}: its networks are "
+            "set by actor_hiddens, critic_hiddens, actor_hidden_activation and critic_hidden_activation."
+        )
 
     @property
     def _name(self) -> str:
