@@ -58,12 +58,12 @@ class DDPGTorchRLModule(TorchRLModule, InferenceOnlyAPI, TargetNetworkAPI, QNetA
         if not isinstance(self.action_space, gym.spaces.Box):
             raise ValueError(
                 f"DDPG and TD3 act in continuous (Box) action spaces; this env's is {self.action_space}. "
-                "Use DQN or SAC for discrete actions."
+                "Use DQN or SAC for discrete actions"
             )
         if not isinstance(self.observation_space, gym.spaces.Box):
             raise ValueError(
                 f"DDPG's default RLModule reads Box observations; this env's are {self.observation_space}. "
-                "Flatten them with a wrapper, or set rl_module_spec to your own RLModule."
+                "Flatten them with a wrapper, or set rl_module_spec to your own RLModule"
             )
         cfg: dict[str, Any] = dict(self.model_config or {})  # type: ignore[arg-type]
         self.cfg = cfg
