@@ -11,4 +11,7 @@ checks read ``PACK``); an algorithm's own package imports them when it is resolv
 from __future__ import annotations
 
 #: Registry name → ``module:Class`` of the Algorithm. Spelled as the old RLlib registry spelled it.
-PACK: dict[str, str] = {}
+PACK: dict[str, str] = {
+    "DDPG": "rlcli.algorithms.ddpg.ddpg:DDPG",
+    "TD3": "rlcli.algorithms.td3.td3:TD3",
+}

@@ -71,7 +71,8 @@ def check_translation(original: dict, resolved: dict, notices: str) -> None:
         config = resolved[name]["config"]
         assert not LEFTOVER & set(config), f"{name}: legacy keys left: {LEFTOVER & set(config)}"
         for key in body.get("config") or {}:
-            kept = key in config or (key == "env_config" and "env_config" in resolved[name])
+            env_config = key == "env_config" and ("env_config" in resolved[name] or not body["config"][key])
+            kept = key in config or env_config  # an empty env_config: nothing to keep
             assert kept or f"'{key}" in notices, f"{name}: '{key}' vanished without a notice"
 
 

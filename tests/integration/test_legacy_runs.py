@@ -18,6 +18,17 @@ CASES = {
     "impala__pendulum-impala.yaml": ("pendulum-impala-tf", "train_batch_size=200"),
     "dqn__cartpole-dqn.yaml": ("cartpole-dqn", *SMALL_REPLAY),
     "sac__pendulum-sac.yaml": ("pendulum-sac", *SMALL_REPLAY, "train_batch_size=32"),
+    "ddpg__pendulum-ddpg.yaml": ("pendulum-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
+    "ddpg__mountaincarcontinuous-ddpg.yaml": ("mountaincarcontinuous-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
+    "td3__pendulum-td3.yaml": ("pendulum-td3", *SMALL_REPLAY, "train_batch_size=32"),
+    # APEX_DDPG: DDPG with the Ape-X settings (one remote env runner here; its 30 s iterations made short)
+    "apex_ddpg__pendulum-apex-ddpg.yaml": (
+        "pendulum-apex-ddpg",
+        *SMALL_REPLAY,
+        "train_batch_size=32",
+        "min_time_s_per_iteration=0",
+        "num_env_runners=1",  # sampling in a remote env runner (inference-only module, weight sync)
+    ),
     # Atari: old model.dim etc. become RLlib's frame wrapper settings; 32 workers and a GPU fitted to here
     "ppo__pong-ppo.yaml": (
         "pong-ppo",

@@ -89,3 +89,44 @@ def test_metric_and_env_id_translation():
     assert migrate_metric("training_iteration") == ("training_iteration", None)
     assert migrate_env_id("Pendulum-v0")[0] == "Pendulum-v1"
     assert migrate_env_id("CartPole-v0") == ("CartPole-v0", None)
+
+
+def test_ddpg_td3_exploration_noise_becomes_flat_keys():
+    ou = {"type": "OrnsteinUhlenbeckNoise", "ou_theta": 0.15, "ou_sigma": 0.2, "scale_timesteps": 100}
+    assert migrate_config({"exploration_config": ou}).config == {
+        "exploration_noise": "ou",
+        "ou_theta": 0.15,
+        "ou_sigma": 0.2,
+        "scale_timesteps": 100,
+    }
+    gauss = {"type": "ray.rllib.utils.exploration.gaussian_noise.GaussianNoise", "stddev": 0.3}
+    assert migrate_config({"exploration_config": gauss}).config == {
+        "exploration_noise": "gaussian",
+        "noise_stddev": 0.3,
+    }
+    # Untyped (the old DDPG/TD3 files): the settings only; the algorithm's own noise kind stays.
+    assert migrate_config({"exploration_config": {"random_timesteps": 5000}}).config == {"random_timesteps": 5000}
+    with pytest.raises(ConfigError, match="ou_thetaa"):
+        migrate_config({"exploration_config": {"type": "OrnsteinUhlenbeckNoise", "ou_thetaa": 0.1}})
+
+
+def test_old_replay_buffer_settings_are_renamed_not_dropped():
+    old = {
+        "type": "MultiAgentPrioritizedReplayBuffer",
+        "capacity": 50000,
+        "prioritized_replay_alpha": 0.6,
+        "prioritized_replay_beta": 0.4,
+        "prioritized_replay_eps": 1e-6,
+        "min_size_for_sampling": 1000,
+    }
+    migrated = migrate_config({"replay_buffer_config": old})
+    assert migrated.config == {
+        "replay_buffer_config": {
+            "type": "PrioritizedEpisodeReplayBuffer",
+            "capacity": 50000,
+            "alpha": 0.6,
+            "beta": 0.4,
+        },
+        "num_steps_sampled_before_learning_starts": 1000,
+    }
+    assert "min_size_for_sampling" in migrated.notices[0] and "prioritized_replay_eps" in migrated.notices[0]

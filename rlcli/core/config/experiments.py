@@ -32,7 +32,7 @@ from rlcli.core.legacy.translate import (
 from rlcli.core.rllib.config_keys import acceptor
 from rlcli.core.rllib.external_env import SERVER as EXTERNAL_SERVER
 from rlcli.core.rllib.external_env import parse_address
-from rlcli.core.rllib.resolve import canonical_name, check_not_removed
+from rlcli.core.rllib.resolve import canonical_name, check_not_removed, config_alias
 from rlcli.core.rllib.user_code import import_modules
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, Tracking, default_storage_path
 
@@ -203,8 +203,13 @@ def _build_one(
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
         notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
+    algorithm, alias = config_alias(algorithm)
+    if alias is not None:
+        notices.append(f"{source}: {alias.notice}")
     accepts = acceptor(algorithm)
     file_config = _translated(body.get("config"), source, notices, accepts)
+    if alias is not None:  # the alias's defaults under the file's own keys
+        file_config = merge_sources(alias.config, file_config)
     config = merge_sources(
         anchor_inputs(file_config, base) if base else file_config,
         _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices, accepts),

@@ -180,6 +180,8 @@ def _left_out(key: str, value: Any) -> bool:
         return not value
     if key == "use_attention":
         return not value
+    if key == "lstm_use_prev_action_reward":  # -1: the old catalog's "deprecated, not set" marker
+        return bool(value == -1)
     return key in _MODEL_OLD_CATALOG or key in _MODEL_OBSOLETE
 
 
@@ -242,8 +244,46 @@ def _evaluation_num_episodes(value: Any) -> dict[str, Any]:
     return {"evaluation_duration": value, "evaluation_duration_unit": "episodes"}
 
 
+#: The old DDPG/TD3 exploration classes → the ``exploration_noise`` of rlcli's DDPG and TD3.
+_NOISE_TYPES = {
+    "GaussianNoise": "gaussian",
+    "PerWorkerGaussianNoise": "gaussian",
+    "OrnsteinUhlenbeckNoise": "ou",
+    "PerWorkerOrnsteinUhlenbeckNoise": "ou",
+}
+#: Their settings → DDPG/TD3's top-level keys (same meaning, env action units).
+_NOISE_KEYS = {
+    "random_timesteps": "random_timesteps",
+    "stddev": "noise_stddev",
+    "ou_base_scale": "ou_base_scale",
+    "ou_theta": "ou_theta",
+    "ou_sigma": "ou_sigma",
+    "initial_scale": "initial_scale",
+    "final_scale": "final_scale",
+    "scale_timesteps": "scale_timesteps",
+}
+
+
+def _noise(value: dict[str, Any], kind: str | None) -> dict[str, Any]:
+    """GaussianNoise / OrnsteinUhlenbeckNoise (or, untyped, DDPG's and TD3's own default noise)."""
+    out: dict[str, Any] = {"exploration_noise": _NOISE_TYPES[kind]} if kind else {}
+    for key, setting in value.items():
+        if key == "type":
+            continue
+        if key not in _NOISE_KEYS:
+            raise ConfigError(
+                f"exploration_config.{key} is not a setting of {kind or 'the DDPG/TD3 exploration noise'}.",
+                did_you_mean(str(key), _NOISE_KEYS) or f"Valid settings: {', '.join(_NOISE_KEYS)}.",
+            )
+        out[_NOISE_KEYS[key]] = setting
+    return out
+
+
 def _exploration_config(value: Any) -> dict[str, Any]:
     kind = value.get("type") if isinstance(value, dict) else None
+    short = kind.rsplit(".", 1)[-1] if isinstance(kind, str) else kind
+    if isinstance(value, dict) and (short in _NOISE_TYPES or (short is None and set(value) & set(_NOISE_KEYS))):
+        return _noise(value, short)
     if kind in ("StochasticSampling", None) and isinstance(value, dict):
         return {}
     if kind == "EpsilonGreedy":
@@ -329,13 +369,26 @@ _REPLAY_BUFFERS = {
     "MultiAgentPrioritizedReplayBuffer": "PrioritizedEpisodeReplayBuffer",
     "PrioritizedReplayBuffer": "PrioritizedEpisodeReplayBuffer",
 }
-_REPLAY_OBSOLETE = ("prioritized_replay", "storage_unit", "replay_sequence_length", "worker_side_prioritization")
+_REPLAY_OBSOLETE = (
+    "prioritized_replay",
+    "storage_unit",
+    "replay_sequence_length",
+    "worker_side_prioritization",
+    "prioritized_replay_eps",
+)
+#: Moved out of the buffer's config: the old buffers' "sample nothing before N items".
+_REPLAY_MOVED = ("min_size_for_sampling",)
+
+
+#: Old replay-buffer settings the episode buffers spell differently ('epsilon' they lack:
+#: a priority is ``|TD error| + 1e-6`` there, the old default).
+_REPLAY_RENAMES = {"prioritized_replay_alpha": "alpha", "prioritized_replay_beta": "beta"}
 
 
 def _replay_buffer(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"'replay_buffer_config' must be a mapping, got {value!r}.")
-    out = {k: v for k, v in value.items() if k not in _REPLAY_OBSOLETE}
+    out = {_REPLAY_RENAMES.get(k, k): v for k, v in value.items() if k not in _REPLAY_OBSOLETE + _REPLAY_MOVED}
     kind = out.get("type")
     if isinstance(kind, str):
         short = kind.rsplit(".", 1)[-1]
@@ -348,6 +401,8 @@ def _replay_buffer(value: Any) -> dict[str, Any]:
             )
     if value.get("prioritized_replay") and "type" not in value:
         out["type"] = "PrioritizedEpisodeReplayBuffer"
+    if "min_size_for_sampling" in value:
+        return {"replay_buffer_config": out, "num_steps_sampled_before_learning_starts": value["min_size_for_sampling"]}
     return {"replay_buffer_config": out}
 
 
@@ -426,7 +481,8 @@ LEGACY_KEYS: dict[str, Rule] = {
     "exploration_config": Convert(
         _exploration_config,
         "the RLModule's exploration (EpsilonGreedy: epsilon schedule; ParameterNoise: noisy: true; SoftQ, which "
-        "the new stack lacks: an epsilon schedule)",
+        "the new stack lacks: an epsilon schedule; DDPG/TD3's GaussianNoise/OrnsteinUhlenbeckNoise: "
+        "exploration_noise and its settings as top-level keys, stddev as noise_stddev)",
     ),
     "buffer_size": Convert(_into("replay_buffer_config", "capacity"), "replay_buffer_config.capacity"),
     "horizon": Convert(_horizon, "env_config.max_episode_steps (gymnasium's TimeLimit)"),
@@ -453,11 +509,17 @@ LEGACY_KEYS: dict[str, Rule] = {
     "_disable_execution_plan_api": Obsolete("execution plans are gone; training_step() is the only path"),
     "_disable_preprocessor_api": Obsolete("the new stack has no preprocessor API"),
     "_disable_action_flattening": Obsolete("the new stack has no action flattening"),
+    "use_state_preprocessor": Obsolete("DDPG/TD3's RLModule reads Box observations directly"),
     "Q_model": Convert(_sac_model("Q_model"), "model_config (new-stack SAC: one model config, pi and Q alike)"),
     "policy_model": Convert(_sac_model("policy_model"), "model_config (new-stack SAC: one model config)"),
     "q_model_config": Convert(_sac_model("q_model_config"), "model_config (new-stack SAC: one model config)"),
     "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
-    "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
+    "replay_buffer_config": Convert(
+        _replay_buffer,
+        "an episode replay buffer of the same capacity and kind (prioritized_replay_alpha/beta: alpha/beta; "
+        "min_size_for_sampling: num_steps_sampled_before_learning_starts; prioritized_replay_eps and "
+        "worker_side_prioritization left out)",
+    ),
     "optimization": Convert(_optimization, "actor_lr / critic_lr / alpha_lr (new-stack SAC and CQL)"),
     "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer when true"),
     "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),

@@ -32,10 +32,10 @@ DEFAULT_ENV_TO_MODULE = {
 
 def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
     """``--run`` names the algorithm the checkpoint was trained with, or it is an error."""
-    from rlcli.core.rllib.resolve import canonical_name
+    from rlcli.core.rllib.resolve import canonical_name, config_alias
 
     trained = getattr(state.get("class"), "__name__", "").replace("Config", "")
-    if run and trained and canonical_name(run).upper() != trained.upper():
+    if run and trained and canonical_name(config_alias(run)[0]).upper() != trained.upper():
         raise UsageError(
             f"The checkpoint was trained with {trained}, not {run}.", f"Drop --run or pass --run {trained}."
         )
