@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rlcli.algorithms.aliases import translation
 from rlcli.core import remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.offline_data import anchor_inputs
@@ -189,12 +190,17 @@ def _build_one(
     flag_exp, flag_config = _flag_layers(inputs)
     exp = merge_sources(_file_experiment(body, source, notices), flag_exp, routed.experiment)
     algorithm = _require_algorithm(exp)  # a removed algorithm is reported before its config is read
+    translated = translation(algorithm)  # an old name that runs as another algorithm with settings
+    if translated is not None:
+        algorithm = translated.runs
+        notices.append(f"{source}: {translated.notice}")
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
         notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
     accepts = acceptor(algorithm)
     file_config = _translated(body.get("config"), source, notices, accepts)
     config = merge_sources(
+        dict(translated.config) if translated is not None else None,  # under everything the user wrote
         anchor_inputs(file_config, base) if base else file_config,
         _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices, accepts),
         flag_config,

@@ -361,6 +361,17 @@ def _optimization(value: Any) -> dict[str, Any]:
     return {_OPTIMIZATION[k]: v for k, v in value.items()}
 
 
+#: Old APEX's ``optimizer`` settings for its distributed replay actors (the new stack has none).
+_APEX_OPTIMIZER = ("num_replay_buffer_shards", "max_weight_sync_delay", "debug", "replay_buffer_num_slots")
+
+
+def _optimizer(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {"optimizer": value}
+    kept = {k: v for k, v in value.items() if k not in _APEX_OPTIMIZER}
+    return {"optimizer": kept} if kept else {}
+
+
 def _prioritized(value: Any) -> dict[str, Any]:
     return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer"}} if value else {}
 
@@ -452,6 +463,11 @@ LEGACY_KEYS: dict[str, Rule] = {
     "q_model_config": Convert(_sac_model("q_model_config"), "model_config (new-stack SAC: one model config)"),
     "policy_model_config": Convert(_sac_model("policy_model_config"), "model_config (new-stack SAC)"),
     "replay_buffer_config": Convert(_replay_buffer, "an episode replay buffer of the same capacity and kind"),
+    "optimizer": Convert(
+        _optimizer,
+        "left out: APEX's replay-shard settings (num_replay_buffer_shards, max_weight_sync_delay); one learner "
+        "samples one buffer on the new stack",
+    ),
     "optimization": Convert(_optimization, "actor_lr / critic_lr / alpha_lr (new-stack SAC and CQL)"),
     "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer when true"),
     "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),
@@ -480,6 +496,12 @@ LEGACY_KEYS: dict[str, Rule] = {
     "record_env": Unsupported(
         "Remove it and record videos with 'rlcli train --video-every N' or 'rollout --video-dir'."
     ),
+    "microbatch_size": Obsolete(
+        "A2C takes one gradient step on the whole train batch, the update old A2C's accumulated microbatch "
+        "gradients made (for memory, lower train_batch_size or add learners)"
+    ),
+    "keep_local_weights_in_sync": Obsolete("DD-PPO's learners (num_learners) keep one set of weights by design"),
+    "torch_distributed_backend": Obsolete("RLlib's learners pick torch DDP's backend (gloo on CPU, nccl on GPU)"),
     "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),
 }
 

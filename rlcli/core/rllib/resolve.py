@@ -15,21 +15,14 @@ from rlcli.core.errors import ConfigError, UsageError, closest, did_you_mean
 
 #: Algorithms older RLlib versions shipped and 2.60 does not, with what to use instead.
 REMOVED_ALGORITHMS = {
-    "A2C": "PPO",
-    "A3C": "APPO or IMPALA",
-    "PG": "PPO",
     "DDPG": "SAC",
     "TD3": "SAC",
-    "APEX": "DQN with several env runners",
-    "APEX_DQN": "DQN with several env runners",
     "APEX_DDPG": "SAC",
     "ES": "PPO",
     "ARS": "PPO",
     "QMIX": "PPO on a MultiAgentEnv",
     "MADDPG": "PPO on a MultiAgentEnv",
     "R2D2": "DQN with model_config.use_lstm",
-    "SIMPLEQ": "DQN",
-    "DDPPO": "PPO with num_learners",
     "DREAMER": "DreamerV3",
     "MAML": "PPO",
     "MBMPO": "PPO",
