@@ -16,10 +16,11 @@ pytestmark = pytest.mark.integration
 TINY_NET = "model_config.fcnet_hiddens=[16]"
 SMALL_REPLAY = ("num_steps_sampled_before_learning_starts=100", "min_sample_timesteps_per_iteration=200")
 
-#: name → (the overrides that make it tiny, the notice a translated name prints, (config key, value) it must run with)
+#: name → (the overrides that make it tiny, the notice a translated name prints, (config key, value) it must
+#: run with: a translation's setting in the trial's params.json)
 CASES = {
-    "PG": (("train_batch_size=200", TINY_NET), None, ("batch_mode", "complete_episodes")),
-    "A2C": (("train_batch_size=200", "num_envs_per_env_runner=2", TINY_NET), None, ("use_critic", True)),
+    "PG": (("train_batch_size=200", TINY_NET), None, None),
+    "A2C": (("train_batch_size=200", "num_envs_per_env_runner=2", TINY_NET), None, None),
     "A3C": (("num_env_runners=1", TINY_NET), "A3C runs as A2C fed by asynchronous env runners", ("num_env_runners", 1)),
     "APEX": (("num_env_runners=0", *SMALL_REPLAY), "APEX runs as DQN with prioritized replay", ("n_step", 3)),
     "SimpleQ": (SMALL_REPLAY, "SimpleQ runs as DQN without double-Q", ("double_q", False)),
@@ -42,7 +43,7 @@ def _rollout(exe: str, exp: Path, env: dict[str, str], *extra: str) -> dict:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_train_run_name_trains_and_its_checkpoint_rolls_out(rlcli_exe, tmp_path, name):
-    overrides, notice, (key, value) = CASES[name]
+    overrides, notice, setting = CASES[name]
     env = storage_env(tmp_path)
     args = ("train", "--run", name, "--env", "CartPole-v1", "--name", "exp", "stop.training_iteration=1", *overrides)
     proc = run_rlcli(rlcli_exe, *args, env=env)
@@ -50,14 +51,15 @@ def test_train_run_name_trains_and_its_checkpoint_rolls_out(rlcli_exe, tmp_path,
     if notice:
         assert notice in proc.stderr
     (trial,) = trial_dirs(tmp_path / "exp")
-    params = json.loads((trial / "params.json").read_text())
-    assert params[key] == value
+    if setting is not None:
+        assert json.loads((trial / "params.json").read_text())[setting[0]] == setting[1]
     rows = result_rows(trial)
     assert rows[-1]["training_iteration"] == 1 and rows[-1]["num_env_steps_sampled_lifetime"] > 0
     learner = rows[-1]["learners"]["default_policy"]
     if RUNS[name] in ("PG", "A2C", "A3C"):
         assert np.isfinite(learner["policy_loss"]) and np.isfinite(learner["entropy"])
         assert learner["num_module_steps_trained"] > 0  # one gradient step on the batch
+        assert (learner["vf_loss"] == 0.0) == (name == "PG")  # PG: no critic by default
     assert list(trial.glob("checkpoint_*"))
     report = _rollout(rlcli_exe, tmp_path / "exp", env)
     assert len(report["returns"]) == 2 and all(r >= 8 for r in report["returns"])  # CartPole: >= 8 steps each

@@ -59,12 +59,14 @@ class A2C(OnPolicyAlgorithm):
 
 
 class A3CConfig(A2CConfig):
-    """Old A3C's defaults: 2 env runners sampling 10-step fragments."""
+    """Old A3C's defaults: 2 env runners sampling 10-step fragments. An iteration (one result row)
+    spans at least 200 env steps, so each row reports many fragments' updates (old A3C: 5 s)."""
 
     def __init__(self, algo_class: Any = None) -> None:
         super().__init__(algo_class=algo_class or A3C)
         self.num_env_runners = 2
         self.rollout_fragment_length = 10
+        self.min_sample_timesteps_per_iteration = 200
 
     def validate_train_batch_size_vs_rollout_fragment_length(self) -> None:
         """A3C learns from each runner's fragment as it arrives; there is no train batch to fill."""
