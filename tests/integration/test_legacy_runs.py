@@ -25,11 +25,6 @@ CASES = {
     "dqn__cartpole-apex.yaml": ("cartpole-apex-dqn", *SMALL_REPLAY),
     "simple_q__cartpole-simpleq.yaml": ("cartpole-simpleq", *SMALL_REPLAY),
     "ppo__cartpole-ddppo.yaml": ("cartpole-ddppo", "train_batch_size=400", "minibatch_size=100", "num_epochs=1"),
-    "pg__multi-agent-cartpole-crashing-with-remote-envs-pg.yaml": (
-        "multi-agent-cartpole-crashing-pg",
-        "env_config.config.init_time_s=0",
-        "evaluation_duration=2",
-    ),
     "a3c__pong-a3c.yaml": ("pong-a3c",),
     "a2c__atari-a2c.yaml": ("atari-a2c", "env=ALE/Breakout-v5", "train_batch_size=100", "num_envs_per_env_runner=1"),
     "apex_dqn__pong-apex-dqn.yaml": ("pong-apex", *SMALL_REPLAY, "num_envs_per_env_runner=1", "train_batch_size=32"),

@@ -27,6 +27,7 @@ from rlcli.core.legacy.translate import (
     VIDEO_EVERY_KEY,
     legacy_env_config,
     migrate_config,
+    migrate_env_config,
     migrate_env_id,
     migrate_metric,
 )
@@ -217,11 +218,13 @@ def _build_one(
     env, env_notice = _pick_env(exp, config, explicit=inputs.env is not None or "env" in routed.experiment)
     notices += [env_notice] if env_notice else []
     searchspace.find(config)  # malformed markers fail here, before anything starts
+    env_config, env_config_notices = migrate_env_config(_mapping(config.pop("env_config", None), "env_config"), source)
+    notices += env_config_notices
     spec = ExperimentSpec(
         name=inputs.name or name or ("default" if inputs.legacy_defaults else _default_name(algorithm, env)),
         algorithm=algorithm,
         env=env,
-        env_config=_mapping(config.pop("env_config", None), "env_config"),
+        env_config=env_config,
         config=config,
         stop=stop.criteria,
         checkpoint=_checkpoint_spec(exp, notices),

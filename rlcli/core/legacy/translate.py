@@ -658,6 +658,18 @@ def legacy_env_config(env: str) -> dict[str, Any]:
     return {}
 
 
+#: ``env_config`` keys that were options of old gym's env registration, never constructor arguments
+#: (old RLlib did not pass env_config to gym ids, so they were ignored; gymnasium would fail on them).
+LEGACY_ENV_CONFIG = {"nondeterministic": "a flag of old gym's env registry, not an argument of the env"}
+
+
+def migrate_env_config(env_config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """``env_config`` without the old gym registry flags, and a notice for each left out."""
+    kept = {k: v for k, v in env_config.items() if k not in LEGACY_ENV_CONFIG}
+    notices = [f"{where}: env_config '{k}' left out: {LEGACY_ENV_CONFIG[k]}" for k in env_config if k not in kept]
+    return kept, notices
+
+
 def migrate_env_id(env: str) -> tuple[str, str | None]:
     """``(current_id, notice or None)``: old gym ids move to their gymnasium successor, old RLlib
     example-env import paths to where Ray 2.60 keeps them."""
