@@ -66,7 +66,7 @@ def test_python_yaml_tags_are_refused(capsys, tmp_path: Path):
             ("train", "--run", "PPOO", "--env", "CartPole-v1", "--dry-run"),
             ("Unknown algorithm 'PPOO'", "'PPO'", "Valid names"),
         ),
-        (("train", "--run", "A2C", "--env", "CartPole-v1", "--dry-run"), ("no longer ships", "PPO")),
+        (("train", "--run", "ES", "--env", "CartPole-v1", "--dry-run"), ("no longer ships", "PPO")),
         (("train", "--run", "nosuchmodule:Algo", "--env", "CartPole-v1", "--dry-run"), ("Cannot import",)),
         (("train", "--run", "PPO", "--env", "CartPole-v9", "--dry-run"), ("Unknown env", "CartPole-v1")),
         ((*BASE, "lrr=0.1"), ("Unknown config key 'lrr'", "'lr'")),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rlcli.algorithms.aliases import translation
 from rlcli.core import old_env, remote_storage, searchspace
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.offline_data import anchor_inputs
@@ -26,13 +27,14 @@ from rlcli.core.legacy.translate import (
     VIDEO_EVERY_KEY,
     legacy_env_config,
     migrate_config,
+    migrate_env_config,
     migrate_env_id,
     migrate_metric,
 )
 from rlcli.core.rllib.config_keys import acceptor
 from rlcli.core.rllib.external_env import SERVER as EXTERNAL_SERVER
 from rlcli.core.rllib.external_env import parse_address
-from rlcli.core.rllib.resolve import canonical_name, check_not_removed, config_alias
+from rlcli.core.rllib.resolve import canonical_name, check_not_removed
 from rlcli.core.rllib.user_code import import_modules
 from rlcli.core.spec import CheckpointSpec, ExperimentSpec, Tracking, default_storage_path
 
@@ -200,17 +202,17 @@ def _build_one(
     flag_exp, flag_config = _flag_layers(inputs)
     exp = merge_sources(_file_experiment(body, source, notices), flag_exp, routed.experiment)
     algorithm = _require_algorithm(exp)  # a removed algorithm is reported before its config is read
+    translated = translation(algorithm)  # an old name that runs as another algorithm with settings
+    if translated is not None:
+        algorithm = translated.runs
+        notices.append(f"{source}: {translated.notice}")
     if "pass_criteria" in exp:
         exp.pop("pass_criteria")
         notices.append(f"{source}: 'pass_criteria' (Ray's release-test harness) left out; use stop criteria")
-    algorithm, alias = config_alias(algorithm)
-    if alias is not None:
-        notices.append(f"{source}: {alias.notice}")
     accepts = acceptor(algorithm)
     file_config = _translated(body.get("config"), source, notices, accepts)
-    if alias is not None:  # the alias's defaults under the file's own keys
-        file_config = merge_sources(alias.config, file_config)
     config = merge_sources(
+        dict(translated.config) if translated is not None else None,  # under everything the user wrote
         anchor_inputs(file_config, base) if base else file_config,
         _translated(load_mapping(inputs.config, "--config") if inputs.config else None, "--config", notices, accepts),
         flag_config,
@@ -227,11 +229,13 @@ def _build_one(
     env, env_notice = _pick_env(exp, config, explicit=inputs.env is not None or "env" in routed.experiment)
     notices += [env_notice] if env_notice else []
     searchspace.find(config)  # malformed markers fail here, before anything starts
+    env_config, env_config_notices = migrate_env_config(_mapping(config.pop("env_config", None), "env_config"), source)
+    notices += env_config_notices
     spec = ExperimentSpec(
         name=inputs.name or name or ("default" if inputs.legacy_defaults else _default_name(algorithm, env)),
         algorithm=algorithm,
         env=env,
-        env_config=_mapping(config.pop("env_config", None), "env_config"),
+        env_config=env_config,
         config=config,
         stop=stop.criteria,
         checkpoint=_checkpoint_spec(exp, notices),

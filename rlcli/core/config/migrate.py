@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rlcli.algorithms.aliases import translation
 from rlcli.core.config.experiments import TrainInputs, build_specs
 from rlcli.core.config.loading import load_experiment_file
 from rlcli.core.config.spec_file import dump_yaml, spec_to_dict
@@ -49,9 +50,19 @@ def _experiment_text(spec: ExperimentSpec, original: dict[str, Any]) -> str:
     env_notes = {}
     if isinstance(original.get("env"), str) and migrate_env_id(original["env"])[1]:
         env_notes["env"] = f"was {original['env']}"
+    _translated_run(original.get("run", original.get("algo")), env_notes, config_notes)
     text = _annotate(dump_yaml(document), {"config": config_notes, "stop": stop_notes, "": env_notes})
     dropped = "".join(f"# left out: {note}\n" for note in left_out)
     return dropped + text
+
+
+def _translated_run(run: Any, notes: dict[str, str], config_notes: dict[str, str]) -> None:
+    """An old name that runs as another algorithm (APEX → DQN): ``run`` and the settings it brings."""
+    translated = translation(run) if isinstance(run, str) else None
+    if isinstance(run, str) and translated is not None and translated.runs.upper() != run.upper():
+        notes["run"] = f"was {run}"
+        for key in translated.config:
+            config_notes.setdefault(key, f"from run: {run}")
 
 
 def _config_comments(config: dict[str, Any], resolved: dict[str, Any]) -> tuple[dict[str, str], list[str]]:

@@ -422,6 +422,17 @@ def _optimization(value: Any) -> dict[str, Any]:
     return {_OPTIMIZATION[k]: v for k, v in value.items()}
 
 
+#: Old APEX's ``optimizer`` settings for its distributed replay actors (the new stack has none).
+_APEX_OPTIMIZER = ("num_replay_buffer_shards", "max_weight_sync_delay", "debug", "replay_buffer_num_slots")
+
+
+def _optimizer(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {"optimizer": value}
+    kept = {k: v for k, v in value.items() if k not in _APEX_OPTIMIZER}
+    return {"optimizer": kept} if kept else {}
+
+
 def _prioritized(value: Any) -> dict[str, Any]:
     return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer"}} if value else {}
 
@@ -520,6 +531,11 @@ LEGACY_KEYS: dict[str, Rule] = {
         "min_size_for_sampling: num_steps_sampled_before_learning_starts; prioritized_replay_eps and "
         "worker_side_prioritization left out)",
     ),
+    "optimizer": Convert(
+        _optimizer,
+        "left out: APEX's replay-shard settings (num_replay_buffer_shards, max_weight_sync_delay); one learner "
+        "samples one buffer on the new stack",
+    ),
     "optimization": Convert(_optimization, "actor_lr / critic_lr / alpha_lr (new-stack SAC and CQL)"),
     "prioritized_replay": Convert(_prioritized, "replay_buffer_config.type PrioritizedEpisodeReplayBuffer when true"),
     "prioritized_replay_alpha": Convert(_into("replay_buffer_config", "alpha"), "replay_buffer_config.alpha"),
@@ -548,6 +564,12 @@ LEGACY_KEYS: dict[str, Rule] = {
     "record_env": Unsupported(
         "Remove it and record videos with 'rlcli train --video-every N' or 'rollout --video-dir'."
     ),
+    "microbatch_size": Obsolete(
+        "A2C takes one gradient step on the whole train batch, the update old A2C's accumulated microbatch "
+        "gradients made (for memory, lower train_batch_size or add learners)"
+    ),
+    "keep_local_weights_in_sync": Obsolete("DD-PPO's learners (num_learners) keep one set of weights by design"),
+    "torch_distributed_backend": Obsolete("RLlib's learners pick torch DDP's backend (gloo on CPU, nccl on GPU)"),
     "custom_resources_per_trial": Unsupported("Remove it; set resources per env runner/learner instead."),
 }
 
@@ -702,6 +724,18 @@ def legacy_env_config(env: str) -> dict[str, Any]:
     if env.endswith("Deterministic-v4"):
         return {"frameskip": 1, "repeat_action_probability": 0.0}
     return {}
+
+
+#: ``env_config`` keys that were options of old gym's env registration, never constructor arguments
+#: (old RLlib did not pass env_config to gym ids, so they were ignored; gymnasium would fail on them).
+LEGACY_ENV_CONFIG = {"nondeterministic": "a flag of old gym's env registry, not an argument of the env"}
+
+
+def migrate_env_config(env_config: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """``env_config`` without the old gym registry flags, and a notice for each left out."""
+    kept = {k: v for k, v in env_config.items() if k not in LEGACY_ENV_CONFIG}
+    notices = [f"{where}: env_config '{k}' left out: {LEGACY_ENV_CONFIG[k]}" for k in env_config if k not in kept]
+    return kept, notices
 
 
 def migrate_env_id(env: str) -> tuple[str, str | None]:

@@ -15,18 +15,11 @@ from rlcli.core.errors import ConfigError, UsageError, closest, did_you_mean
 
 #: Algorithms older RLlib versions shipped and 2.60 does not, with what to use instead.
 REMOVED_ALGORITHMS = {
-    "A2C": "PPO",
-    "A3C": "APPO or IMPALA",
-    "PG": "PPO",
-    "APEX": "DQN with several env runners",
-    "APEX_DQN": "DQN with several env runners",
     "ES": "PPO",
     "ARS": "PPO",
     "QMIX": "PPO on a MultiAgentEnv",
     "MADDPG": "PPO on a MultiAgentEnv",
     "R2D2": "DQN with model_config.use_lstm",
-    "SIMPLEQ": "DQN",
-    "DDPPO": "PPO with num_learners",
     "DREAMER": "DreamerV3",
     "MAML": "PPO",
     "MBMPO": "PPO",
@@ -39,51 +32,6 @@ REMOVED_ALGORITHMS = {
     "BANDITLINUCB": "PPO",
     "BANDITLINTS": "PPO",
 }
-
-
-@dataclass(frozen=True)
-class ConfigAlias:
-    """An old algorithm that is another one with other defaults: ``run: NAME`` trains ``base`` with
-    ``config`` under the file's own keys (which win), and says so."""
-
-    base: str
-    config: dict[str, Any]
-    notice: str
-
-
-#: Old algorithm names that are configurations of another algorithm (translated, not new code).
-CONFIG_ALIASES = {
-    # The old ApexDDPGConfig's defaults that mean something on the new stack: prioritized replay,
-    # 3-step returns, 32 env runners (fitted to the machine), its batch, fragment and target settings.
-    "APEX_DDPG": ConfigAlias(
-        "DDPG",
-        {
-            "replay_buffer_config": {
-                "type": "PrioritizedEpisodeReplayBuffer",
-                "capacity": 2_000_000,
-                "alpha": 0.6,
-                "beta": 0.4,
-            },
-            "n_step": 3,
-            "num_env_runners": 32,
-            "train_batch_size": 512,
-            "rollout_fragment_length": 50,
-            "target_network_update_freq": 500_000,
-            "training_intensity": 1,
-            "num_steps_sampled_before_learning_starts": 50_000,
-            "min_sample_timesteps_per_iteration": 25_000,
-            "min_time_s_per_iteration": 30,
-        },
-        "APEX_DDPG runs as DDPG with prioritized replay, 3-step returns and many env runners (the Ape-X "
-        "settings); its distributed replay shards and asynchronous learner do not exist on the new stack",
-    ),
-}
-
-
-def config_alias(name: str) -> tuple[str, ConfigAlias | None]:
-    """``(algorithm to run, the alias it came from or None)`` for a name the user typed."""
-    alias = CONFIG_ALIASES.get(name.upper())
-    return (alias.base, alias) if alias is not None else (name, None)
 
 
 #: The registry's names as of Ray 2.60 (a test checks them against Ray) and rlcli's algorithm pack,

@@ -32,10 +32,13 @@ DEFAULT_ENV_TO_MODULE = {
 
 def check_algorithm(run: str | None, state: dict[str, Any]) -> None:
     """``--run`` names the algorithm the checkpoint was trained with, or it is an error."""
-    from rlcli.core.rllib.resolve import canonical_name, config_alias
+    from rlcli.algorithms.aliases import translation
+    from rlcli.core.rllib.resolve import canonical_name
 
     trained = getattr(state.get("class"), "__name__", "").replace("Config", "")
-    if run and trained and canonical_name(config_alias(run)[0]).upper() != trained.upper():
+    translated = translation(run) if run else None
+    asked = translated.runs if translated is not None else canonical_name(run) if run else ""
+    if run and trained and asked.upper() != trained.upper():
         raise UsageError(
             f"The checkpoint was trained with {trained}, not {run}.", f"Drop --run or pass --run {trained}."
         )
