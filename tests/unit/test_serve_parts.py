@@ -186,3 +186,24 @@ def test_actions_of_a_batch_keep_each_requests_shape():
     many = parse_action_request(b'{"observations": [[0, 0, 0, 0], [1, 1, 1, 1]]}', lambda _a: (4,))
     assert actions_payload(one, [np.array([1])]) == {"actions": 1}
     assert actions_payload(many, [np.array([0, 1])]) == {"actions": [0, 1]}
+
+
+def test_a_request_alone_runs_on_the_loop_once_passes_are_known_to_be_fast():
+    where: list[str] = []
+
+    def act(batch: list[int]) -> list[int]:
+        where.append(threading.current_thread().name)
+        return [x + 1 for x in batch]
+
+    async def run(inline: bool) -> list[int]:
+        batcher: MicroBatcher[int, int] = MicroBatcher(act, 4, inline=lambda _item: inline)
+        answers = [await batcher.submit(i) for i in range(3)]  # one at a time: each alone
+        batcher.close()
+        return answers
+
+    assert asyncio.run(run(inline=True)) == [1, 2, 3]
+    main = threading.current_thread().name
+    assert where[0].startswith("rlcli-forward") and where[1:] == [main, main]  # the first pass is timed in the thread
+    where.clear()
+    asyncio.run(run(inline=False))
+    assert all(name.startswith("rlcli-forward") for name in where)

@@ -35,6 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 JSON = b"application/json"
 PROMETHEUS = b"text/plain; version=0.0.4; charset=utf-8"
+#: A request with at most this many observations, alone in flight, may run its pass on the loop.
+INLINE_OBSERVATIONS = 8
 #: How long a stop waits for the requests in flight (a stalled body ends at BODY_TIMEOUT_S).
 GRACEFUL_S = int(http_api.BODY_TIMEOUT_S) + 5
 
@@ -211,8 +213,18 @@ def serve_embedded(
     torch_one_thread()
     served = ServedPolicy(checkpoint)
     metrics = ServeMetrics()
+
+    def alone(request: Any) -> bool:
+        """No other request in flight, and a few observations (a pass that may run on the loop)."""
+        return metrics.in_flight == 1 and sum(len(g.observations) for g in request.groups) <= INLINE_OBSERVATIONS
+
     batcher = MicroBatcher(
-        served.act, max_batch_size, batch_wait_ms / 1000.0, observe=metrics.forward, thread_setup=torch_one_thread
+        served.act,
+        max_batch_size,
+        batch_wait_ms / 1000.0,
+        observe=metrics.forward,
+        thread_setup=torch_one_thread,
+        inline=alone,
     )
     app = PolicyApp(served, batcher, metrics, token=token, access=access)
     # uvicorn's own lines (startup, shutdown) stay quiet; its errors still show.

@@ -18,7 +18,7 @@ from typing import Any
 try:
     import orjson
 except ImportError:  # pragma: no cover - orjson is in install_requires
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 #: Raised for a body that is not JSON (orjson's error is a subclass of it).
 DecodeError = json.JSONDecodeError
