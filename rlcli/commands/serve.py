@@ -72,7 +72,8 @@ def serve(
     POST /v1/actions  {"observations": OBS or [OBS, ...], "explore": false} -> {"actions": ...}
                       multi-agent: {"observations": {"AGENT": OBS, ...}} -> {"actions": {"AGENT": ...}}
     GET  /v1/policy   algorithm, env, spaces, checkpoint (multi-agent: modules, agents)
-    GET  /healthz     GET /metrics (Prometheus text; embedded backend)
+    GET  /healthz     {"status": "ok"} (no token needed)
+    GET  /metrics     Prometheus text (embedded backend)
 
     The actions are rollout's (the same RLModules and saved connector state; each agent acts
     with the module the checkpoint's policy mapping gives it). By default one process serves,

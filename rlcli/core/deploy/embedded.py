@@ -232,6 +232,7 @@ def serve_embedded(
     config = uvicorn.Config(
         app,
         lifespan="off",
+        loop="asyncio",  # what `pip install rlcli` has (uvloop is not installed by it), and what was measured
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_S,
@@ -248,7 +249,7 @@ def serve_embedded(
         await serving
 
     with _signals_kept():
-        _run(main, config.get_loop_factory() or asyncio.new_event_loop)  # uvloop where installed
+        _run(main, config.get_loop_factory() or asyncio.new_event_loop)
     batcher.close()
     sock.close()
 

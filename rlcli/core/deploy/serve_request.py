@@ -55,6 +55,9 @@ class ServeRequest:
             raise UsageError(f"--batch-wait-ms must be a number of milliseconds, got {self.batch_wait_ms!r}.")
         if not self.batch_wait_ms >= 0:  # NaN too
             raise UsageError(f"--batch-wait-ms must be >= 0, got {self.batch_wait_ms!r}.")
+        self._check_backend()
+
+    def _check_backend(self) -> None:
         if self.backend not in BACKENDS:
             raise UsageError(f"--backend {self.backend!r} is not one of {', '.join(BACKENDS)}.")
         if self.ray_address is not None and not self.ray_address:
