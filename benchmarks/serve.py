@@ -255,6 +255,15 @@ def report(rows: dict[str, dict[int, dict[str, float]]], notes: list[str]) -> No
             print(f"{name:28} {clients:>7} {numbers} {ratio}")
     for note in notes:
         print(note)
+    embedded = rows.get("rlcli serve (embedded)")
+    if reference and embedded:
+        one, many = embedded[1], embedded[32]
+        print(
+            "targets (embedded vs reference): 1 client >= 1.0x and p50 <= the reference's: "
+            f"{'met' if one['rps'] >= reference[1]['rps'] and one['p50_ms'] <= reference[1]['p50_ms'] else 'NOT met'}"
+            f"; 32 clients >= 3x with p99 <= 20 ms: "
+            f"{'met' if many['rps'] >= 3 * reference[32]['rps'] and many['p99_ms'] <= 20 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

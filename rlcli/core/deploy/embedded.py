@@ -17,6 +17,7 @@ import contextlib
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -267,6 +268,9 @@ def _signals_kept() -> Iterator[None]:
     """SIGINT and SIGTERM only recorded while uvicorn runs: it stops gracefully on them and then
     raises the signal again, which must not kill the process (or raise KeyboardInterrupt) before
     rlcli says it stopped."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
     previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
