@@ -105,7 +105,10 @@ class Client:
         head, _, rest = self.buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         status = int(lines[0].split()[1])
-        length = next(int(v) for k, _, v in (x.partition(b":") for x in lines[1:]) if k.lower() == b"content-length")
+        lengths = [int(v) for k, _, v in (x.partition(b":") for x in lines[1:]) if k.strip().lower() == b"content-length"]
+        if not lengths:
+            raise ConnectionError(f"an answer without Content-Length: {head[:200]!r}")
+        length = lengths[0]
         while len(rest) < length:
             rest += self._recv()
         self.buffer = rest[length:]
@@ -176,7 +179,7 @@ def start(cmd: list[str], port: int) -> tuple[subprocess.Popen[bytes], float]:
             client.close()
             if status == 200:
                 return proc, time.perf_counter() - began
-        except OSError:
+        except (OSError, ValueError, IndexError):  # not listening yet, or not answering actions yet
             time.sleep(0.05)
     raise SystemExit(f"{cmd[:4]} never answered")
 
@@ -219,7 +222,11 @@ def main() -> None:
             name, command = servers[key]
             port = free_port()
             command = [*command, str(port)] if key == "reference" else [*command, "--port", str(port)]
-            proc, first_s = start(command, port)
+            try:
+                proc, first_s = start(command, port)
+            except SystemExit as exc:
+                notes.append(f"{name}: {exc}")
+                continue
             try:
                 share = bodies if key != "ray" else bodies[: max(200, len(bodies) // 4)]
                 load(port, 4, share[:200])  # warm-up
@@ -238,7 +245,7 @@ def main() -> None:
                         f"before, {after / 2**20:.0f} MB after"
                     )
             except OSError as exc:
-                raise SystemExit(f"{name}: {type(exc).__name__}: {exc}") from None
+                notes.append(f"{name}: {type(exc).__name__}: {exc}")
             finally:
                 stop(proc)
     report(rows, notes)

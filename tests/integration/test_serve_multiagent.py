@@ -9,6 +9,7 @@ backends (embedded, Ray Serve), from one training."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,8 @@ def trio_checkpoint(tmp_path_factory, rlcli_exe):
     """The tiny three-agent policy's checkpoint, and the environment to serve it in."""
     root = tmp_path_factory.mktemp("trio")
     (root / "trio.yaml").write_text(TRIO_EXPERIMENT)
-    env = storage_env(root / "results", PYTHONPATH=str(HERE))
+    # The env module's dir, before the rlcli the suite runs (a checkout on PYTHONPATH, if any).
+    env = storage_env(root / "results", PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     trained = run_rlcli(rlcli_exe, "train", "-f", str(root / "trio.yaml"), env=env)
     assert trained.returncode == 0, trained.stderr
     (trial,) = trial_dirs(root / "results" / "trio")
