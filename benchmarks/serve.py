@@ -105,7 +105,8 @@ class Client:
         head, _, rest = self.buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         status = int(lines[0].split()[1])
-        lengths = [int(v) for k, _, v in (x.partition(b":") for x in lines[1:]) if k.strip().lower() == b"content-length"]
+        fields = (x.partition(b":") for x in lines[1:])
+        lengths = [int(v) for k, _, v in fields if k.strip().lower() == b"content-length"]
         if not lengths:
             raise ConnectionError(f"an answer without Content-Length: {head[:200]!r}")
         length = lengths[0]
