@@ -177,8 +177,11 @@ def torch_one_thread() -> None:
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket (bound before the policy loads: a port in use is told at once)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without
+    # it each answer's body (written after its headers) waited 40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted connections inherit it
     try:
         sock.bind((host, port))
     except OSError as exc:
