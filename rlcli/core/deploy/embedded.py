@@ -236,7 +236,7 @@ def serve_embedded(
     config = uvicorn.Config(
         app,
         lifespan="off",
-        loop="auto",  # uvloop where installed (install_requires, not on Windows): faster under many clients
+        loop="asyncio",  # what `pip install rlcli` has (uvloop is not installed by it), and what was measured
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_S,
