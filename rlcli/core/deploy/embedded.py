@@ -236,7 +236,9 @@ def serve_embedded(
     config = uvicorn.Config(
         app,
         lifespan="off",
-        loop="asyncio",  # what `pip install rlcli` has (uvloop is not installed by it), and what was measured
+        # asyncio's loop, what `pip install rlcli` has: uvloop measured no faster here (32 clients:
+        # 3,626 req/s on uvloop, 4,018 on asyncio, one run each, on the shared 2-core machine).
+        loop="asyncio",
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_S,
