@@ -266,16 +266,25 @@ def serve(
     port: int = 8000,
     num_replicas: int = 1,
     max_batch_size: int = 32,
-    batch_wait_ms: float = 2.0,
+    batch_wait_ms: float = 0.0,
+    backend: str = "auto",
+    ray_address: str | None = None,
+    token_file: str | Path | None = None,
+    access_log: bool = False,
     which: str = "best",
     metric: str | None = None,
     mode: str = "max",
     notice: Notice = _ignore,
     ready: Notice = _ignore,
+    warn: Notice = _ignore,
+    access: Notice | None = None,
 ) -> None:
-    """Serve the policy of the checkpoint ``path`` names (the lookup rollout uses) over HTTP on
-    Ray Serve until Ctrl-C or SIGTERM: a :class:`rlcli.ServeRequest`, or the path and its
-    keywords. ``ready`` gets the URL once it answers. Needs ``pip install 'rlcli[serve]'``.
+    """Serve the policy of the checkpoint ``path`` names (the lookup rollout uses) over HTTP
+    until Ctrl-C or SIGTERM: a :class:`rlcli.ServeRequest`, or the path and its keywords. By
+    default in this process (no Ray cluster); on Ray Serve with ``num_replicas`` > 1,
+    ``ray_address`` or ``backend="ray"`` (``pip install 'rlcli[serve]'``). ``ready`` gets the URL
+    once it answers, ``warn`` an exposed address without a token, ``access`` a line per request
+    (with ``access_log``).
 
     Example::
 
@@ -292,6 +301,10 @@ def serve(
             num_replicas=num_replicas,
             max_batch_size=max_batch_size,
             batch_wait_ms=batch_wait_ms,
+            backend=backend,
+            ray_address=ray_address,
+            token_file=token_file,
+            access_log=access_log,
             which=which,
             metric=metric,
             mode=mode,
@@ -300,7 +313,7 @@ def serve(
     request = _request(path, ServeRequest, asked)  # checked before the serving machinery loads
     from rlcli.core.deploy.serving import serve_policy
 
-    serve_policy(request, notice=notice, ready=ready)
+    serve_policy(request, notice=notice, ready=ready, warn=warn, access=access)
 
 
 def export(

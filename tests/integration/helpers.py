@@ -198,10 +198,17 @@ def get_json(url: str) -> dict:
         return dict(json.loads(response.read()))
 
 
+class Served:
+    """A running ``rlcli serve``: its base URL, its process, and (once stopped) its stderr."""
+
+    def __init__(self, url: str, proc: subprocess.Popen[str], seen: str) -> None:
+        self.url, self.proc, self.stderr = url, proc, seen
+
+
 @contextlib.contextmanager
-def serving(exe: str, path: Path, *args: str, env: dict[str, str]) -> Iterator[str]:
-    """``rlcli serve PATH`` on a free port while the block runs (its base URL); then Ctrl-C, and
-    it must stop cleanly."""
+def served(exe: str, path: Path, *args: str, env: dict[str, str], stop: int = signal.SIGINT) -> Iterator[Served]:
+    """``rlcli serve PATH`` on a free port while the block runs; then ``stop`` (Ctrl-C), and it
+    must stop cleanly (exit 0, "Stopped."), unless the block stopped it itself."""
     port = free_port()
     proc = subprocess.Popen(
         [exe, "serve", str(path), "--port", str(port), *args],
@@ -213,13 +220,24 @@ def serving(exe: str, path: Path, *args: str, env: dict[str, str]) -> Iterator[s
         start_new_session=True,
     )
     try:
-        wait_for_line(proc, "Serving at", timeout=240)
-        yield f"http://127.0.0.1:{port}"
+        seen = wait_for_line(proc, "Serving at", timeout=240)
+        server = Served(f"http://127.0.0.1:{port}", proc, seen)
+        yield server
     finally:
-        proc.send_signal(signal.SIGINT)
+        if proc.poll() is None:
+            proc.send_signal(stop)
         try:
             _, err = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
-        assert proc.returncode == 0 and "Stopped." in err, err
+    server.stderr += err
+    assert proc.returncode == 0 and "Stopped." in server.stderr, server.stderr
+
+
+@contextlib.contextmanager
+def serving(exe: str, path: Path, *args: str, env: dict[str, str]) -> Iterator[str]:
+    """``rlcli serve PATH`` on a free port while the block runs (its base URL); then Ctrl-C, and
+    it must stop cleanly."""
+    with served(exe, path, *args, env=env) as server:
+        yield server.url

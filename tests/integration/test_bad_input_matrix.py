@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,12 @@ CASES = [
     ("export-under-a-file", ("export", "CK", "--format", "torchscript", "-o", "empty.yaml/x.pt"), 2, "Cannot write"),
     ("serve-missing", ("serve", "missing_dir"), 2, "does not exist"),
     ("serve-bad-port", ("serve", "CK", "--port", "70000"), 2, "--port"),
+    ("serve-bad-backend", ("serve", "CK", "--backend", "fast"), 2, "--backend"),
+    ("serve-replicas-embedded", ("serve", "CK", "--backend", "embedded", "--num-replicas", "2"), 2, "--backend ray"),
+    ("serve-token-file-missing", ("serve", "CK", "--token-file", "missing.txt"), 2, "--token-file 'missing.txt'"),
+    ("serve-token-file-empty", ("serve", "CK", "--token-file", "empty.yaml"), 2, "is empty"),
+    ("serve-token-file-binary", ("serve", "CK", "--token-file", "binary.yaml"), 2, "cannot be read"),
+    ("serve-damaged-checkpoint", ("serve", "BADCK", "--port", "48213"), 2, "is corrupted"),
     # analyze
     ("analyze-missing", ("analyze", "best-checkpoint", "missing"), 2, "not a directory"),
     ("analyze-empty-dir", ("analyze", "best-checkpoint", "emptydir"), 2, "No Tune trials"),
@@ -200,6 +207,15 @@ IN_A_PROCESS += ("examples-show-unknown",)
 @pytest.mark.parametrize("case", [c for c in CASES if c[0] in IN_A_PROCESS], ids=lambda c: c[0])
 def test_bad_input_through_the_installed_script(rlcli_exe, workspace, case):
     _check_one_error(case, workspace, rlcli_exe)
+
+
+def test_serve_on_a_port_in_use(workspace):
+    """Another program listens on the port: told before the policy loads, no Ray started."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        _check_one_error(("serve-port-in-use", ("serve", "CK", "--port", port), 2, "Cannot listen on"), workspace, None)
 
 
 def test_the_matrix_is_at_least_forty_cases_over_every_command():

@@ -3,11 +3,13 @@
 and a MeanStdFilter per agent (``a2`` sees ten times what ``a0`` sees). Each agent's actions
 must be those of its module on its own filter's output, computed here from the checkpoint with
 RLlib's objects; one request carries several agents, a batch for some, one observation for
-others; an agent the mapping does not know, or a wrong shape for an agent, is a 422."""
+others; an agent the mapping does not know, or a wrong shape for an agent, is a 422. On both
+backends (embedded, Ray Serve), from one training."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,6 @@ from helpers import get_json, post_json, run_rlcli, serving, storage_env, trial_
 
 pytestmark = pytest.mark.integration
 
-pytest.importorskip("ray.serve", reason="the dev extra installs ray[serve] (rlcli[serve])")
 HERE = Path(__file__).parent
 
 TRIO_EXPERIMENT = """\
@@ -44,16 +45,26 @@ trio:
 
 
 @pytest.fixture(scope="module")
-def trio(tmp_path_factory, rlcli_exe):
-    """(base URL, the checkpoint) while ``rlcli serve`` serves the tiny three-agent policy."""
+def trio_checkpoint(tmp_path_factory, rlcli_exe):
+    """The tiny three-agent policy's checkpoint, and the environment to serve it in."""
     root = tmp_path_factory.mktemp("trio")
     (root / "trio.yaml").write_text(TRIO_EXPERIMENT)
-    env = storage_env(root / "results", PYTHONPATH=str(HERE))
+    # The env module's dir, before the rlcli the suite runs (a checkout on PYTHONPATH, if any).
+    env = storage_env(root / "results", PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     trained = run_rlcli(rlcli_exe, "train", "-f", str(root / "trio.yaml"), env=env)
     assert trained.returncode == 0, trained.stderr
     (trial,) = trial_dirs(root / "results" / "trio")
     (checkpoint,) = trial.glob("checkpoint_*")
-    with serving(rlcli_exe, checkpoint, env=env) as url:
+    return checkpoint, env
+
+
+@pytest.fixture(scope="module", params=["embedded", "ray"])
+def trio(request, trio_checkpoint, rlcli_exe):
+    """(base URL, the checkpoint) while ``rlcli serve --backend B`` serves the three-agent policy."""
+    if request.param == "ray":
+        pytest.importorskip("ray.serve", reason="the dev extra installs ray[serve] (rlcli[serve])")
+    checkpoint, env = trio_checkpoint
+    with serving(rlcli_exe, checkpoint, "--backend", request.param, env=env) as url:
         yield url, checkpoint
 
 

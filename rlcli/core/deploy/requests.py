@@ -4,12 +4,13 @@ policy: every bad request is answered with a 4xx and a one-line JSON error, and 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from rlcli.core.deploy.jsoncodec import DecodeError, loads
 
 #: Largest request body (bytes) and batch (observations) one request may carry.
 MAX_BODY_BYTES = 8 * 2**20
@@ -78,8 +79,8 @@ def _payload(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_BODY_BYTES:
         raise RequestError(413, f"request body over {MAX_BODY_BYTES // 2**20} MB")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = loads(body)
+    except (UnicodeDecodeError, DecodeError) as exc:
         raise RequestError(400, f"body is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise RequestError(400, 'body must be a JSON object: {"observations": [...]}')

@@ -48,6 +48,8 @@ class ServedPolicy:
         if greedy is None:
             raise _cannot_serve(blockers)
         exploring = greedy.with_exploration(True)
+        greedy.eval_once()
+        exploring.eval_once()
         self._policies = {(SINGLE, False): greedy, (SINGLE, True): exploring}
         self._modules = {"default_policy": greedy.module}
         self._connectors = ["MeanStdFilter"] if greedy.obs_filter is not None else []
@@ -106,7 +108,9 @@ class ServedPolicy:
         own_filter = filter_key in self._multi.filters
         key = (module_id, filter_key if own_filter else None, explore)
         if key not in self._policies:
-            self._policies[key] = self._multi.policy(module_id, filter_key, explore)
+            made = self._multi.policy(module_id, filter_key, explore)
+            made.eval_once()
+            self._policies[key] = made
         return self._policies[key]
 
     def act(self, requests: list[ActionRequest]) -> list[list[np.ndarray]]:

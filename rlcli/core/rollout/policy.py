@@ -132,6 +132,16 @@ class Policy:
             elif clip_actions:
                 self._post = lambda a: clip_action(a, self.action_space)
 
+    def eval_once(self) -> None:
+        """Put the module in eval mode now and call its own ``_forward_inference`` /
+        ``_forward_exploration`` from then on: what RLlib's ``forward_inference`` runs between the
+        eval and train mode switches it makes on every call (a walk over every submodule,
+        half of a small module's forward pass). For a module nothing trains meanwhile (serving)."""
+        own = "_forward_exploration" if self.explore else "_forward_inference"
+        if callable(getattr(self.module, own, None)) and callable(getattr(self.module, "eval", None)):
+            self.module.eval()
+            self._forward = getattr(self.module, own)
+
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         import torch
 
