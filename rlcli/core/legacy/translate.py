@@ -157,6 +157,11 @@ _MODEL_OLD_CATALOG = frozenset(
 _CUSTOM_MODEL_KEYS = ("custom_model", "custom_model_config", "custom_action_dist", "custom_preprocessor")
 
 
+#: ``max_seq_len`` of the old ``MODEL_DEFAULTS`` (an LSTM's training sequence length); RLlib 2.60's
+#: connectors refuse a stateful module whose ``model_config`` dict lacks it.
+OLD_MAX_SEQ_LEN = 20
+
+
 def _model(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"'model' must be a mapping, got {value!r}.")
@@ -167,6 +172,8 @@ def _model(value: Any) -> dict[str, Any]:
             atari.update(_atari_setting(key, sub))
         elif not _left_out(key, sub):
             out.update(_model_key(key, sub))
+    if out.get("use_lstm") and "max_seq_len" not in out:  # the old catalog's default; the new stack needs it said
+        out["max_seq_len"] = OLD_MAX_SEQ_LEN
     converted: dict[str, Any] = {"model_config": out} if out or not atari else {}
     if atari:
         converted["env_config"] = {ATARI_SETTINGS: atari}
