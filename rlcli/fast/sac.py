@@ -35,7 +35,7 @@ class ConcatObsActionEncoder(TorchMLPEncoder):
     """``TorchMLPEncoder`` over ``cat([obs, actions], -1)``: the input SAC's Q-function helper
     passes as ``{obs, actions}``."""
 
-    def _forward(self, inputs: dict, **kwargs: Any) -> dict:
+    def _forward(self, inputs: dict, **kwargs: Any) -> dict:  # type: ignore[override]  # as TorchMLPEncoder
         obs_actions = torch.cat([inputs[Columns.OBS], inputs[Columns.ACTIONS]], dim=-1)
         return {ENCODER_OUT: self.net(obs_actions)}
 
@@ -66,7 +66,7 @@ class ConcatQSACCatalog(SACCatalog):
             return super()._build_qf_encoder_continuous(framework)
         hiddens = list(self._model_config_dict["fcnet_hiddens"])
         config = ConcatObsActionEncoderConfig(
-            input_dims=(self.observation_space.shape[0] + self.action_space.shape[0],),
+            input_dims=(gym.spaces.flatdim(self.observation_space) + gym.spaces.flatdim(self.action_space),),
             hidden_layer_dims=hiddens[:-1],
             hidden_layer_activation=self._model_config_dict["fcnet_activation"],
             hidden_layer_weights_initializer=self._model_config_dict.get("fcnet_kernel_initializer"),
@@ -80,5 +80,4 @@ class ConcatQSACCatalog(SACCatalog):
             output_layer_bias_initializer=self._model_config_dict.get("fcnet_bias_initializer"),
             output_layer_bias_initializer_config=self._model_config_dict.get("fcnet_bias_initializer_kwargs"),
         )
-        self.qf_encoder_config = config
         return config.build(framework=framework)

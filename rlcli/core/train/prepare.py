@@ -108,7 +108,7 @@ def prepare(
     fast = fast_defaults.apply(spec)
     fitted = fit_resources(resolved.cls, fast, cpus, gpus, local)
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
-    if mismatch and fast is not spec:  # a checkpoint trained with RLlib's stock pieces
+    if mismatch and spec.restore and fast is not spec:  # a checkpoint trained with RLlib's stock pieces
         fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
         mismatch = restore_mismatch(fitted.algo_config, spec.restore)
     if mismatch:
