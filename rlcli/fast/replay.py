@@ -72,7 +72,7 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
         include_extra_model_outputs: bool = False,
         to_numpy: bool = False,
         **kwargs: Any,
-    ) -> list[SingleAgentEpisode]:
+    ) -> Any:  # a list of SingleAgentEpisode, as RLlib's (typed there as SampleBatchType)
         if include_infos or include_extra_model_outputs:
             return super().sample(
                 num_items,
@@ -91,8 +91,8 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
             assert batch_size_B is None, "Cannot call `sample()` with both `num_items` and `batch_size_B`."
             batch_size_B = num_items
         batch_size_B = batch_size_B or self.batch_size_B
-        actual_n_step = n_step or 1
         random_n_step = isinstance(n_step, tuple)
+        actual_n_step: int = 1 if isinstance(n_step, tuple) else (n_step or 1)  # a range: drawn per item
         self._last_sampled_indices = []
         sampled: list[SingleAgentEpisode] = []
         step_keys: set[tuple[str, int]] = set()
@@ -104,8 +104,8 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
         num_timesteps = self.get_num_timesteps()
         p_min = self._min_segment.min() / total_segment_sum
         max_weight = (p_min * num_timesteps) ** (-beta)
-        B = 0
-        while B < batch_size_B:
+        count = 0
+        while count < batch_size_B:
             random_sum = self.rng.random() * self._sum_segment.sum()
             idx = self._sum_segment.find_prefixsum_idx(random_sum)
             p_sample = self._sum_segment[idx] / total_segment_sum
@@ -130,7 +130,7 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
                 observation_space=episode.observation_space,
                 actions=[_at(episode.actions, episode_ts)],
                 action_space=episode.action_space,
-                rewards=[_n_step_return(episode.rewards, episode_ts, int(actual_n_step), gamma)],
+                rewards=[_n_step_return(episode.rewards, episode_ts, actual_n_step, gamma)],
                 terminated=episode.is_terminated if at_end else False,
                 truncated=episode.is_truncated if at_end else False,
                 extra_model_outputs={"weights": [weight / max_weight * 1], "n_step": [actual_n_step]},
@@ -142,8 +142,8 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
                 one_step.to_numpy()
             sampled.append(one_step)
             episode_idxs.add(episode_idx)
-            n_steps.append(int(actual_n_step))
-            B += 1
+            n_steps.append(actual_n_step)
+            count += 1
             self._last_sampled_indices.append(idx)
         self.sampled_timesteps += batch_size_B
         mean_n_step = sum(n_steps) / batch_size_B
