@@ -24,6 +24,7 @@ through RLlib's own extension point: ``replay_buffer_config.type``.
 from __future__ import annotations
 
 import itertools
+from abc import ABCMeta
 from typing import Any
 
 import numpy as np
@@ -55,11 +56,21 @@ def _n_step_return(rewards: Any, start: int, n: int, gamma: float) -> float:
     return result
 
 
-class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer):
+class _NamedLikeItsType(ABCMeta):
+    """RLlib 2.60's ``AlgorithmConfig.update_from_dict`` turns a dotted ``replay_buffer_config.type``
+    into the class, and then ``Algorithm._create_local_replay_buffer_if_necessary`` tests it as a
+    string (``"EpisodeReplayBuffer" in type``), which a class cannot answer: this metaclass lets
+    the class answer as its name does."""
+
+    def __contains__(cls, text: object) -> bool:
+        return isinstance(text, str) and text in cls.__name__
+
+
+class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer, metaclass=_NamedLikeItsType):
     """``PrioritizedEpisodeReplayBuffer`` whose ``sample()`` costs less per transition (see the
     module docstring); ``add``, eviction, ``update_priorities`` and state are RLlib's."""
 
-    def sample(  # type: ignore[override]
+    def sample(
         self,
         num_items: int | None = None,
         *,

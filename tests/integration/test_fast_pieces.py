@@ -4,6 +4,7 @@ the defaults of plain runs (:mod:`rlcli.core.rllib.fast_defaults`)."""
 from __future__ import annotations
 
 import json
+import types
 
 import gymnasium as gym
 import numpy as np
@@ -241,6 +242,21 @@ def test_fast_buffer_sampling_frequencies_follow_the_priorities():
     expected = probabilities * draws
     stderr = np.sqrt(expected * (1 - probabilities)) + 1e-9
     assert np.all(np.abs(counts - expected) <= 5 * stderr + 1), (size, np.max(np.abs(counts - expected) / stderr))
+
+
+def test_rllib_builds_the_fast_buffer_from_its_dotted_type():
+    """The path a trial takes: update_from_dict (which turns the dotted type into the class), then
+    the Algorithm's own buffer construction (which tests the type as a string)."""
+    from ray.rllib.algorithms.dqn import DQN, DQNConfig
+
+    from rlcli.fast.replay import FastPrioritizedEpisodeReplayBuffer
+
+    config = DQNConfig().update_from_dict({"replay_buffer_config": {"type": fast_defaults.FAST_BUFFER, "capacity": 99}})
+    config.validate()
+    assert config.replay_buffer_config["type"] is FastPrioritizedEpisodeReplayBuffer
+    algo = types.SimpleNamespace(config=config)  # what the method reads of the Algorithm
+    buffer = DQN._create_local_replay_buffer_if_necessary(algo, config.to_dict())
+    assert type(buffer) is FastPrioritizedEpisodeReplayBuffer and buffer.capacity == 99
 
 
 def test_plain_dqn_trains_with_the_fast_buffer(rlcli_exe, storage, subprocess_env):
