@@ -13,9 +13,8 @@ A config that sets its own ``rl_module_spec`` keeps it untouched, and so does a 
 A ``--restore`` checkpoint whose weights fit only the stock pieces trains on with those
 (:func:`rlcli.core.train.prepare.prepare`). RLlib's stock pieces, everywhere:
 ``RLCLI_STOCK_RLLIB=1`` in the environment; for SAC's network alone,
-``rl_module_spec: {catalog_class: ray.rllib.algorithms.sac.sac_catalog:SACCatalog}``; for the
-buffer alone, its full path,
-``replay_buffer_config.type: ray.rllib.utils.replay_buffers.prioritized_episode_buffer.PrioritizedEpisodeReplayBuffer``.
+``rl_module_spec: {catalog_class: ray.rllib.algorithms.sac.sac_catalog:SACCatalog}``. (RLlib's
+DQN buffer cannot be named by its dotted path in 2.60: see :mod:`rlcli.fast.replay`.)
 """
 
 from __future__ import annotations
