@@ -10,8 +10,10 @@ general index interpretation), sums the n-step return with ``scipy.signal.lfilte
 ``SingleAgentEpisode`` whose id comes from ``uuid.uuid4()`` (6.3% self: a ``urandom`` call each).
 This subclass reads the finalized numpy arrays directly (what ``InfiniteLookbackBuffer`` itself
 does for a finalized array and an int index), sums the return by the same recursion
-``lfilter`` computes, counts distinct steps by ``(episode id, t)`` and numbers the one-step
-episodes with a counter; anything else (infos, extra model outputs, other data layouts) takes
+``lfilter`` computes, counts distinct steps by ``(episode id, t)``, numbers the one-step
+episodes with a counter and reads the sum tree's total once per batch, not once per draw (the
+tree does not change while sampling); measured on 21.7k stored CartPole-like steps, 64 items per
+sample: 2.75-2.92 ms -> 1.68-1.86 ms (what remains is mostly ``SingleAgentEpisode.__init__``); anything else (infos, extra model outputs, other data layouts) takes
 RLlib's own code.
 
 Why not torchrl's or cpprb's buffers: DQN's and SAC's ``training_step`` hand the sampled
@@ -117,7 +119,7 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer, metacla
         max_weight = (p_min * num_timesteps) ** (-beta)
         count = 0
         while count < batch_size_B:
-            random_sum = self.rng.random() * self._sum_segment.sum()
+            random_sum = self.rng.random() * total_segment_sum  # the tree does not change inside the loop
             idx = self._sum_segment.find_prefixsum_idx(random_sum)
             p_sample = self._sum_segment[idx] / total_segment_sum
             weight = (p_sample * num_timesteps) ** (-beta)
