@@ -13,7 +13,8 @@ does for a finalized array and an int index), sums the return by the same recurs
 ``lfilter`` computes, counts distinct steps by ``(episode id, t)``, numbers the one-step
 episodes with a counter and reads the sum tree's total once per batch, not once per draw (the
 tree does not change while sampling); measured on 21.7k stored CartPole-like steps, 64 items per
-sample: 2.75-2.92 ms -> 1.68-1.86 ms (what remains is mostly ``SingleAgentEpisode.__init__``); anything else (infos, extra model outputs, other data layouts) takes
+sample: 2.75-2.92 ms -> 1.68-1.86 ms (what remains is mostly ``SingleAgentEpisode.__init__``).
+Anything else (infos, extra model outputs, other data layouts) takes
 RLlib's own code.
 
 Why not torchrl's or cpprb's buffers: DQN's and SAC's ``training_step`` hand the sampled
