@@ -59,6 +59,24 @@ def _n_step_return(rewards: Any, start: int, n: int, gamma: float) -> float:
     return result
 
 
+def _one_step(episode: SingleAgentEpisode, t: int, n: int, weight: float, gamma: float) -> SingleAgentEpisode:
+    """The one-step episode RLlib's ``sample()`` builds for the transition (o_t, a_t, R_t^n, o_t+n)."""
+    at_end = t + n >= len(episode)
+    return SingleAgentEpisode(
+        id_=f"r{next(_ids)}",
+        observations=[_at(episode.observations, t), _at(episode.observations, t + n)],
+        observation_space=episode.observation_space,
+        actions=[_at(episode.actions, t)],
+        action_space=episode.action_space,
+        rewards=[_n_step_return(episode.rewards, t, n, gamma)],
+        terminated=episode.is_terminated if at_end else False,
+        truncated=episode.is_truncated if at_end else False,
+        extra_model_outputs={"weights": [weight], "n_step": [n]},
+        len_lookback_buffer=0,
+        t_started=t,
+    )
+
+
 class _NamedLikeItsType(ABCMeta):
     """RLlib 2.60's ``AlgorithmConfig.update_from_dict`` turns a dotted ``replay_buffer_config.type``
     into the class, and then ``Algorithm._create_local_replay_buffer_if_necessary`` tests it as a
@@ -104,8 +122,12 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer, metacla
         if num_items is not None:
             assert batch_size_B is None, "Cannot call `sample()` with both `num_items` and `batch_size_B`."
             batch_size_B = num_items
-        batch_size_B = batch_size_B or self.batch_size_B
-        random_n_step = isinstance(n_step, tuple)
+        return self._sample_transitions(batch_size_B or self.batch_size_B, n_step, beta, gamma, to_numpy)
+
+    def _sample_transitions(
+        self, batch_size_B: int, n_step: int | tuple[int, int] | None, beta: float, gamma: float, to_numpy: bool
+    ) -> list[SingleAgentEpisode]:
+        """The loop of ``PrioritizedEpisodeReplayBuffer.sample``: the same draws, in the same order."""
         actual_n_step: int = 1 if isinstance(n_step, tuple) else (n_step or 1)  # a range: drawn per item
         self._last_sampled_indices = []
         sampled: list[SingleAgentEpisode] = []
@@ -113,69 +135,50 @@ class FastPrioritizedEpisodeReplayBuffer(PrioritizedEpisodeReplayBuffer, metacla
         episode_idxs: set[int] = set()
         n_steps: list[int] = []
         num_resamples = 0
-        # The same draws, in the same order, as PrioritizedEpisodeReplayBuffer.sample.
-        total_segment_sum = self._sum_segment.sum()
+        total_segment_sum = self._sum_segment.sum()  # the tree does not change inside the loop
         num_timesteps = self.get_num_timesteps()
-        p_min = self._min_segment.min() / total_segment_sum
-        max_weight = (p_min * num_timesteps) ** (-beta)
-        count = 0
-        while count < batch_size_B:
-            random_sum = self.rng.random() * total_segment_sum  # the tree does not change inside the loop
-            idx = self._sum_segment.find_prefixsum_idx(random_sum)
-            p_sample = self._sum_segment[idx] / total_segment_sum
-            weight = (p_sample * num_timesteps) ** (-beta)
+        max_weight = (self._min_segment.min() / total_segment_sum * num_timesteps) ** (-beta)
+        while len(sampled) < batch_size_B:
+            idx = self._sum_segment.find_prefixsum_idx(self.rng.random() * total_segment_sum)
+            weight = (self._sum_segment[idx] / total_segment_sum * num_timesteps) ** (-beta)
             index_triple = self._indices[self._tree_idx_to_sample_idx[idx]]
             episode_idx, episode_ts = index_triple[0] - self._num_episodes_evicted, index_triple[1]
             episode = self.episodes[episode_idx]
-            if random_n_step:
-                assert isinstance(n_step, tuple)
+            if isinstance(n_step, tuple):
                 actual_n_step = int(self.rng.integers(n_step[0], n_step[1]))
-            length = len(episode)
-            if episode_ts + actual_n_step > length:
+            if episode_ts + actual_n_step > len(episode):
                 num_resamples += 1
                 continue
-            at_end = episode_ts + actual_n_step >= length
-            one_step = SingleAgentEpisode(
-                id_=f"r{next(_ids)}",
-                observations=[
-                    _at(episode.observations, episode_ts),
-                    _at(episode.observations, episode_ts + actual_n_step),
-                ],
-                observation_space=episode.observation_space,
-                actions=[_at(episode.actions, episode_ts)],
-                action_space=episode.action_space,
-                rewards=[_n_step_return(episode.rewards, episode_ts, actual_n_step, gamma)],
-                terminated=episode.is_terminated if at_end else False,
-                truncated=episode.is_truncated if at_end else False,
-                extra_model_outputs={"weights": [weight / max_weight * 1], "n_step": [actual_n_step]},
-                len_lookback_buffer=0,
-                t_started=episode_ts,
-            )
-            step_keys.add((episode.id_, episode_ts))
+            one_step = _one_step(episode, episode_ts, actual_n_step, weight / max_weight * 1, gamma)
             if to_numpy:
                 one_step.to_numpy()
             sampled.append(one_step)
+            step_keys.add((episode.id_, episode_ts))
             episode_idxs.add(episode_idx)
             n_steps.append(actual_n_step)
-            count += 1
             self._last_sampled_indices.append(idx)
         self.sampled_timesteps += batch_size_B
-        mean_n_step = sum(n_steps) / batch_size_B
-        self._update_sample_metrics(
-            num_env_steps_sampled=batch_size_B,
-            num_episodes_per_sample=len(episode_idxs),
-            num_env_steps_per_sample=len(step_keys),
-            sampled_n_step=mean_n_step,
-            num_resamples=num_resamples,
-            agent_to_num_steps_sampled={DEFAULT_AGENT_ID: batch_size_B},
-            agent_to_num_episodes_per_sample={DEFAULT_AGENT_ID: len(episode_idxs)},
-            agent_to_num_steps_per_sample={DEFAULT_AGENT_ID: len(step_keys)},
-            agent_to_sampled_n_step={DEFAULT_AGENT_ID: mean_n_step},
-            agent_to_num_resamples={DEFAULT_AGENT_ID: num_resamples},
-            module_to_num_steps_sampled={DEFAULT_MODULE_ID: batch_size_B},
-            module_to_num_episodes_per_sample={DEFAULT_MODULE_ID: len(episode_idxs)},
-            module_to_num_steps_per_sample={DEFAULT_MODULE_ID: len(step_keys)},
-            module_to_sampled_n_step={DEFAULT_MODULE_ID: mean_n_step},
-            module_to_num_resamples={DEFAULT_MODULE_ID: num_resamples},
-        )
+        self._record_sample(batch_size_B, len(episode_idxs), len(step_keys), sum(n_steps) / batch_size_B, num_resamples)
         return sampled
+
+    def _record_sample(
+        self, steps: int, episodes: int, distinct_steps: int, mean_n_step: float, resamples: int
+    ) -> None:
+        """The metrics RLlib's ``sample()`` records (single agent, default module)."""
+        self._update_sample_metrics(
+            num_env_steps_sampled=steps,
+            num_episodes_per_sample=episodes,
+            num_env_steps_per_sample=distinct_steps,
+            sampled_n_step=mean_n_step,
+            num_resamples=resamples,
+            agent_to_num_steps_sampled={DEFAULT_AGENT_ID: steps},
+            agent_to_num_episodes_per_sample={DEFAULT_AGENT_ID: episodes},
+            agent_to_num_steps_per_sample={DEFAULT_AGENT_ID: distinct_steps},
+            agent_to_sampled_n_step={DEFAULT_AGENT_ID: mean_n_step},
+            agent_to_num_resamples={DEFAULT_AGENT_ID: resamples},
+            module_to_num_steps_sampled={DEFAULT_MODULE_ID: steps},
+            module_to_num_episodes_per_sample={DEFAULT_MODULE_ID: episodes},
+            module_to_num_steps_per_sample={DEFAULT_MODULE_ID: distinct_steps},
+            module_to_sampled_n_step={DEFAULT_MODULE_ID: mean_n_step},
+            module_to_num_resamples={DEFAULT_MODULE_ID: resamples},
+        )
