@@ -119,6 +119,17 @@ def test_fast_defaults_leave_a_users_choices_alone(monkeypatch):
     fast_rb = fast_defaults.apply(_spec("DQN", replay_buffer_config=rb)).config["replay_buffer_config"]
     assert fast_rb == {**rb, "type": "rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer"}
     assert fast_defaults.apply(_spec("DQN")).config["replay_buffer_config"]["type"] == fast_defaults.FAST_BUFFER
+    # RLlib drops its whole default buffer config when the type changes: the defaults are written out.
+    from ray.rllib.algorithms.dqn import DQNConfig
+
+    default = DQNConfig()
+    filled = fast_defaults.apply(_spec("DQN"), default).config["replay_buffer_config"]
+    assert filled == {**default.replay_buffer_config, "type": fast_defaults.FAST_BUFFER}
+    built = DQNConfig().update_from_dict({"replay_buffer_config": filled}).replay_buffer_config
+    assert {k: v for k, v in built.items() if k != "type"} == {
+        k: v for k, v in default.replay_buffer_config.items() if k != "type"
+    }
+    assert built["beta"] == default.replay_buffer_config["beta"] == 0.4
     uniform = {"type": "EpisodeReplayBuffer"}
     assert fast_defaults.apply(_spec("DQN", replay_buffer_config=uniform)).config["replay_buffer_config"] == uniform
     monkeypatch.setenv(fast_defaults.STOCK_ENV, "1")
@@ -137,9 +148,9 @@ def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(rlcli_e
         (trial,) = trial_dirs(storage / name)
         params = json.loads((trial / "params.json").read_text())
         if catalog:
-            assert catalog in str(params["rl_module_spec"])
+            assert catalog in str(params["_rl_module_spec"])  # rlcli's key for RLlib's rl_module_spec
         else:
-            assert "rl_module_spec" not in params
+            assert "_rl_module_spec" not in params
         rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
         assert rows[-1]["training_iteration"] == 2
         assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 from rlcli.core.spec import ExperimentSpec
 
@@ -41,8 +42,13 @@ def stock_requested() -> bool:
     return os.environ.get(STOCK_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-def apply(spec: ExperimentSpec) -> ExperimentSpec:
-    """``spec`` with the fast pieces of its algorithm added where its config leaves them open."""
+def apply(spec: ExperimentSpec, default_config: Any = None) -> ExperimentSpec:
+    """``spec`` with the fast pieces of its algorithm added where its config leaves them open.
+
+    ``default_config`` is the algorithm's default ``AlgorithmConfig``: a new buffer type makes
+    RLlib replace the whole default ``replay_buffer_config`` (its ``deep_update`` overrides all
+    keys when ``type`` changes), so the defaults it would have kept (capacity, alpha, beta) are
+    written out here."""
     multi_agent = "policies" in spec.config or "multiagent" in spec.config
     if multi_agent or stock_requested():
         return spec
@@ -51,7 +57,8 @@ def apply(spec: ExperimentSpec) -> ExperimentSpec:
     stock_buffer = FAST_BUFFER_FOR.get(spec.algorithm)
     buffer = spec.config.get("replay_buffer_config", {})
     if stock_buffer and isinstance(buffer, dict) and buffer.get("type", stock_buffer) == stock_buffer:
-        added["replay_buffer_config"] = {**buffer, "type": FAST_BUFFER}
+        defaults = dict(getattr(default_config, "replay_buffer_config", None) or {})
+        added["replay_buffer_config"] = {**defaults, **buffer, "type": FAST_BUFFER}
     if not added:
         return spec
     return dataclasses.replace(spec, config={**spec.config, **added})

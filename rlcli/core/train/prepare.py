@@ -105,7 +105,7 @@ def prepare(
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
-    fast = fast_defaults.apply(spec)
+    fast = fast_defaults.apply(spec, resolved.cls.get_default_config())
     fitted = fit_resources(resolved.cls, fast, cpus, gpus, local)
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
     if mismatch and spec.restore and fast is not spec:  # a checkpoint trained with RLlib's stock pieces
