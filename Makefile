@@ -9,13 +9,14 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 # torch first, pinned: pip then takes the local CPU wheel instead of several GB of CUDA packages.
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
+comma := ,
 # Two workers, a test file each at a time (its module fixtures train once): most of a test's wall
 # time is Ray and the trial actors starting, so the 2 cores are idle half the time run one by one.
 # (loadfile, not loadgroup: under pytest 9 xdist's loadgroup no longer groups anything, and every
 # module fixture trained on both workers. Session fixtures shared by files: tests/integration/conftest.py.)
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install test test-fast demo bench tuned lint type docs format clean
+.PHONY: install test test-fast demo bench race profile tuned lint type docs format clean
 
 install: $(STAMP)
 
@@ -38,6 +39,18 @@ demo: install
 
 bench: install $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# The training race alone: ROWS="sac-pendulum dqn-cartpole" SEEDS="0" for some (default: all rows, seeds 0,1,2).
+ROWS  ?=
+SEEDS ?= 0,1,2
+race: install $(BENCH_STAMP)
+	$(BIN)/python benchmarks/race.py --rows "$(subst $(eval) ,$(comma),$(ROWS))" --seeds "$(SEEDS)"
+
+# Where a trial's training time goes (py-spy on the tuned example in --local-mode): make profile ALGO=SAC
+ALGO ?= SAC
+PROFILE_SECONDS ?= 40
+profile: install
+	$(BIN)/python benchmarks/profile_trial.py $(ALGO) --seconds $(PROFILE_SECONDS)
 
 $(BENCH_STAMP): benchmarks/requirements-sb3.txt
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)

@@ -6,7 +6,7 @@ import runpy
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["startup.py", "cartpole_race.py", "local_mode.py", "rollout.py", "analyze.py", "serve.py"]
+BENCHMARKS = ["startup.py", "race.py", "cartpole_race.py", "local_mode.py", "rollout.py", "analyze.py", "serve.py"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

@@ -21,6 +21,7 @@ from rlcli.core import remote_storage, searchspace, timings
 from rlcli.core.config import offline_data
 from rlcli.core.errors import UsageError
 from rlcli.core.quiet import silence_loggers
+from rlcli.core.rllib import fast_defaults
 from rlcli.core.rllib.algo_config import fit_resources, fix_inconsistent_defaults, to_rllib_dict
 from rlcli.core.rllib.config_keys import keys_for_algorithm
 from rlcli.core.rllib.external_env import check_external, is_external, with_external_spaces
@@ -104,8 +105,12 @@ def prepare(
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
-    fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+    fast = fast_defaults.apply(spec, resolved.cls.get_default_config())
+    fitted = fit_resources(resolved.cls, fast, cpus, gpus, local)
     mismatch = restore_mismatch(fitted.algo_config, spec.restore) if spec.restore else None
+    if mismatch and spec.restore and fast is not spec:  # a checkpoint trained with RLlib's stock pieces
+        fitted = fit_resources(resolved.cls, spec, cpus, gpus, local)
+        mismatch = restore_mismatch(fitted.algo_config, spec.restore)
     if mismatch:
         raise UsageError(
             f"--restore: the weights of {spec.restore} do not fit: {mismatch}.",

@@ -1,0 +1,288 @@
+"""rlcli's faster RLlib pieces (:mod:`rlcli.fast`) against RLlib's own, on the same data, and as
+the defaults of plain runs (:mod:`rlcli.core.rllib.fast_defaults`)."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from helpers import run_rlcli, trial_dirs
+from ray.rllib.algorithms.sac import SACConfig
+from ray.rllib.algorithms.sac.sac_catalog import SACCatalog
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from rlcli.core.rllib import fast_defaults
+from rlcli.core.spec import CheckpointSpec, ExperimentSpec
+from rlcli.fast.sac import ConcatQSACCatalog
+
+pytestmark = pytest.mark.integration
+
+PENDULUM = gym.make("Pendulum-v1")
+MODEL = {"fcnet_hiddens": [64, 32], "fcnet_activation": "relu", "head_fcnet_hiddens": []}
+
+
+def _sac_module(catalog: type | None, action_space: gym.Space = PENDULUM.action_space, **model: object):
+    config = SACConfig().environment(observation_space=PENDULUM.observation_space, action_space=action_space)
+    config = config.rl_module(model_config={**MODEL, **model})
+    if catalog is not None:
+        config = config.rl_module(rl_module_spec=RLModuleSpec(catalog_class=catalog))
+    return config.get_rl_module_spec(spaces=None).build()
+
+
+def _mlp(params: dict[str, torch.Tensor], prefix: str, x: torch.Tensor, layers: int) -> torch.Tensor:
+    """An independent ReLU MLP over the module's own weights (``prefix`` + ``net.mlp.{2i}``)."""
+    linear = sorted({k.rsplit(".", 1)[0] for k in params if k.startswith(prefix) and k.endswith(".weight")})
+    assert len(linear) == layers, linear
+    for name in linear:
+        x = torch.relu(x @ params[f"{name}.weight"].T + params[f"{name}.bias"])
+    return x
+
+
+def test_concat_q_network_is_an_mlp_over_observation_and_action():
+    """Every Q-network (the two learned ones and their targets) computes exactly
+    ``head(MLP(cat(obs, action)))`` with ``fcnet_hiddens`` layers: checked against plain torch
+    matrix products over the module's weights on a random batch."""
+    module = _sac_module(ConcatQSACCatalog)
+    params = dict(module.named_parameters())
+    rng = np.random.default_rng(0)
+    obs = torch.as_tensor(rng.normal(size=(32, 3)), dtype=torch.float32)
+    actions = torch.as_tensor(rng.uniform(-2, 2, size=(32, 1)), dtype=torch.float32)
+    batch = {Columns.OBS: obs, Columns.ACTIONS: actions}
+    for encoder, head in (("qf_encoder", "qf"), ("qf_twin_encoder", "qf_twin")):
+        hidden = _mlp(params, f"{encoder}.", torch.cat([obs, actions], -1), layers=2)
+        expected = (hidden @ params[f"{head}.net.mlp.0.weight"].T + params[f"{head}.net.mlp.0.bias"]).squeeze(-1)
+        got = module._qf_forward_train_helper(batch, getattr(module, encoder), getattr(module, head))
+        torch.testing.assert_close(got, expected)
+        assert params[f"{encoder}.net.mlp.0.weight"].shape == (64, 4)  # obs 3 + action 1 in
+    # The twin-Q minimum RLlib's loss reads, and the target networks built from the same catalog.
+    both = torch.min(
+        module._qf_forward_train_helper(batch, module.qf_encoder, module.qf),
+        module._qf_forward_train_helper(batch, module.qf_twin_encoder, module.qf_twin),
+    )
+    torch.testing.assert_close(module.compute_q_values(batch), both)
+    module.make_target_networks()  # what SAC's Learner does: copies, so equal until the first update
+    assert type(module.target_qf_encoder).__name__ == "ConcatObsActionEncoder"
+    torch.testing.assert_close(module.forward_target(batch), both)
+
+
+def test_concat_q_keeps_everything_else_of_rllibs_sac_module():
+    """The policy network, its head and every non-Q weight are RLlib's, name for name and shape
+    for shape; only the Q encoders differ, and they are ~10x smaller than RLlib's multi-stream ones
+    at the tuned example's [256, 256] (SB3's critic size: (4*256+256) + (256*256+256) weights)."""
+    stock, fast = _sac_module(None), _sac_module(ConcatQSACCatalog)
+
+    def shapes(module, q: bool) -> dict[str, tuple[int, ...]]:
+        return {n: tuple(p.shape) for n, p in module.named_parameters() if ("qf" in n) == q}
+
+    assert shapes(fast, q=False) == shapes(stock, q=False)
+    big = {"fcnet_hiddens": [256, 256]}
+    stock_q = sum(p.numel() for p in _sac_module(None, **big).qf_encoder.parameters())
+    fast_q = sum(p.numel() for p in _sac_module(ConcatQSACCatalog, **big).qf_encoder.parameters())
+    assert fast_q == (4 * 256 + 256) + (256 * 256 + 256)
+    assert stock_q > 9 * fast_q
+
+
+def test_discrete_action_sac_builds_rllibs_own_q_network():
+    discrete = gym.spaces.Discrete(3)
+    stock, fast = _sac_module(SACCatalog, discrete), _sac_module(ConcatQSACCatalog, discrete)
+    assert type(fast.qf_encoder) is type(stock.qf_encoder)
+    assert {n: p.shape for n, p in fast.named_parameters()} == {n: p.shape for n, p in stock.named_parameters()}
+
+
+def _spec(algorithm: str, **config: object) -> ExperimentSpec:
+    return ExperimentSpec(
+        name="x",
+        algorithm=algorithm,
+        env="Pendulum-v1",
+        env_config={},
+        config=dict(config),
+        stop={},
+        checkpoint=CheckpointSpec(),
+        storage_path="/tmp",
+    )
+
+
+def test_fast_defaults_leave_a_users_choices_alone(monkeypatch):
+    monkeypatch.delenv(fast_defaults.STOCK_ENV, raising=False)
+    added = fast_defaults.apply(_spec("SAC"))
+    assert added.config["rl_module_spec"] == {"catalog_class": "rlcli.fast.sac:ConcatQSACCatalog"}
+    own = {"catalog_class": "ray.rllib.algorithms.sac.sac_catalog:SACCatalog"}
+    assert fast_defaults.apply(_spec("SAC", rl_module_spec=own)).config["rl_module_spec"] == own
+    assert fast_defaults.apply(_spec("SAC", policies=["a", "b"])).config == {"policies": ["a", "b"]}
+    assert fast_defaults.apply(_spec("CQL")).config == {}
+    rb = {"type": "PrioritizedEpisodeReplayBuffer", "capacity": 1000, "alpha": 0.6}
+    fast_rb = fast_defaults.apply(_spec("DQN", replay_buffer_config=rb)).config["replay_buffer_config"]
+    assert fast_rb == {**rb, "type": "rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer"}
+    assert fast_defaults.apply(_spec("DQN")).config["replay_buffer_config"]["type"] == fast_defaults.FAST_BUFFER
+    # RLlib drops its whole default buffer config when the type changes: the defaults are written out.
+    from ray.rllib.algorithms.dqn import DQNConfig
+
+    default = DQNConfig()
+    filled = fast_defaults.apply(_spec("DQN"), default).config["replay_buffer_config"]
+    assert filled == {**default.replay_buffer_config, "type": fast_defaults.FAST_BUFFER}
+    built = DQNConfig().update_from_dict({"replay_buffer_config": filled}).replay_buffer_config
+    assert {k: v for k, v in built.items() if k != "type"} == {
+        k: v for k, v in default.replay_buffer_config.items() if k != "type"
+    }
+    assert built["beta"] == default.replay_buffer_config["beta"] == 0.4
+    uniform = {"type": "EpisodeReplayBuffer"}
+    assert fast_defaults.apply(_spec("DQN", replay_buffer_config=uniform)).config["replay_buffer_config"] == uniform
+    monkeypatch.setenv(fast_defaults.STOCK_ENV, "1")
+    assert fast_defaults.apply(_spec("SAC")).config == {}
+
+
+def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(rlcli_exe, storage, subprocess_env):
+    """``rlcli train --run SAC`` trains a real trial on the fast Q-network (its params.json names
+    the catalog); ``RLCLI_STOCK_RLLIB=1`` trains RLlib's own."""
+    tiny = ["--run", "SAC", "--env", "Pendulum-v1", "--stop", '{"training_iteration": 2}', "-q"]
+    tiny += ["num_env_runners=0", "train_batch_size=32", "num_steps_sampled_before_learning_starts=32"]
+    tiny += ["model_config.fcnet_hiddens=[16]"]
+    for name, extra_env, catalog in (("fast", {}, "ConcatQSACCatalog"), ("stock", {"RLCLI_STOCK_RLLIB": "1"}, None)):
+        proc = run_rlcli(rlcli_exe, "train", *tiny, "--name", name, env={**subprocess_env, **extra_env})
+        assert proc.returncode == 0, proc.stderr
+        (trial,) = trial_dirs(storage / name)
+        params = json.loads((trial / "params.json").read_text())
+        if catalog:
+            assert catalog in str(params["_rl_module_spec"])  # rlcli's key for RLlib's rl_module_spec
+        else:
+            assert "_rl_module_spec" not in params
+        rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
+        assert rows[-1]["training_iteration"] == 2
+        assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
+
+
+# --- the prioritized replay buffer (rlcli.fast.replay) against RLlib's, on the same episodes ---
+
+
+def _episodes(seed: int, count: int) -> list:
+    """Finished and ongoing CartPole-shaped episodes of random lengths and data, as an env
+    runner hands them to the buffer (numpy-ized)."""
+    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+
+    rng = np.random.default_rng(seed)
+    space = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+    out = []
+    for i in range(count):
+        n = int(rng.integers(1, 40))
+        episode = SingleAgentEpisode(
+            observations=list(rng.normal(size=(n + 1, 4)).astype(np.float32)),
+            observation_space=space,
+            actions=list(rng.integers(0, 2, size=n)),
+            action_space=gym.spaces.Discrete(2),
+            rewards=list(rng.normal(size=n).astype(np.float32)),
+            terminated=i % 3 == 0,
+            truncated=i % 3 == 1,
+            len_lookback_buffer=0,
+        )
+        episode.to_numpy()
+        out.append(episode)
+    return out
+
+
+def _buffers(seed: int = 0):
+    from ray.rllib.utils.replay_buffers.prioritized_episode_buffer import PrioritizedEpisodeReplayBuffer
+
+    from rlcli.fast.replay import FastPrioritizedEpisodeReplayBuffer
+
+    stock = PrioritizedEpisodeReplayBuffer(capacity=500, alpha=0.6)
+    fast = FastPrioritizedEpisodeReplayBuffer(capacity=500, alpha=0.6)
+    for buffer in (stock, fast):
+        buffer.rng = np.random.default_rng(seed)
+        for chunk in (_episodes(1, 12), _episodes(2, 12)):  # the second add evicts old episodes
+            buffer.add(chunk)
+    return stock, fast
+
+
+def _fields(episode) -> tuple:
+    return (
+        np.asarray(episode.get_observations()).tolist(),
+        np.asarray(episode.get_actions()).tolist(),
+        [float(r) for r in episode.get_rewards()],
+        episode.is_terminated,
+        episode.is_truncated,
+        float(episode.get_extra_model_outputs("weights")[0]),
+        int(episode.get_extra_model_outputs("n_step")[0]),
+        episode.t_started,
+    )
+
+
+@pytest.mark.parametrize("n_step", [1, 3, (1, 4)], ids=["n1", "n3", "n1-3"])
+def test_fast_buffer_samples_exactly_what_rllibs_samples(n_step):
+    """Same seed, same episodes: the same transitions, n-step returns (to the last bit), weights,
+    n-steps, episode ends, sampled tree indices and metrics, over several batches with priority
+    updates in between (RLlib's update_priorities on both)."""
+    stock, fast = _buffers()
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        kwargs = {"num_items": 64, "n_step": n_step, "beta": 0.4, "gamma": 0.97, "to_numpy": True}
+        got, want = fast.sample(**kwargs), stock.sample(**kwargs)
+        assert [_fields(e) for e in got] == [_fields(e) for e in want]
+        assert fast._last_sampled_indices == stock._last_sampled_indices
+        assert len({e.id_ for e in got}) == 64  # distinct ids, as uuid4 gave them
+        td_errors = rng.normal(size=64)
+        stock.update_priorities(td_errors)
+        fast.update_priorities(td_errors)
+    assert fast.get_metrics() == stock.get_metrics()
+    assert fast.get_num_timesteps() == stock.get_num_timesteps()
+
+
+def test_fast_buffer_sampling_frequencies_follow_the_priorities():
+    """Sampling frequency of each stored step over many draws is proportional to its priority**alpha
+    (the sum tree's values), within 5 standard errors: checks the draws themselves, not only
+    agreement with RLlib's."""
+    _, fast = _buffers(seed=3)
+    size = fast.get_num_timesteps()
+    fast.sample(num_items=64, n_step=1)
+    fast.update_priorities(np.linspace(0.1, 3.0, num=64))  # the steps just sampled get other priorities
+    probabilities = np.array([fast._sum_segment[i] for i in range(fast._sum_segment.capacity)])
+    probabilities = probabilities / probabilities.sum()
+    counts = np.zeros_like(probabilities)
+    draws = 0
+    for _ in range(150):
+        fast.sample(num_items=64, n_step=1, beta=0.0)
+        for idx in fast._last_sampled_indices:
+            counts[idx] += 1
+        draws += 64
+    # n_step=1 never resamples, so every draw counts; steps never stored have probability 0.
+    assert counts[probabilities == 0].sum() == 0
+    expected = probabilities * draws
+    stderr = np.sqrt(expected * (1 - probabilities)) + 1e-9
+    assert np.all(np.abs(counts - expected) <= 5 * stderr + 1), (size, np.max(np.abs(counts - expected) / stderr))
+
+
+def test_rllib_builds_the_fast_buffer_from_its_dotted_type():
+    """The path a trial takes: update_from_dict (which turns the dotted type into the class), then
+    the Algorithm's own buffer construction (which tests the type as a string)."""
+    from ray.rllib.algorithms.dqn import DQN, DQNConfig
+
+    from rlcli.fast.replay import FastPrioritizedEpisodeReplayBuffer
+
+    config = DQNConfig().update_from_dict({"replay_buffer_config": {"type": fast_defaults.FAST_BUFFER, "capacity": 99}})
+    config.validate()
+    assert config.replay_buffer_config["type"] is FastPrioritizedEpisodeReplayBuffer
+    algo = types.SimpleNamespace(config=config)  # what the method reads of the Algorithm
+    buffer = DQN._create_local_replay_buffer_if_necessary(algo, config.to_dict())
+    assert type(buffer) is FastPrioritizedEpisodeReplayBuffer and buffer.capacity == 99
+
+
+def test_plain_dqn_trains_with_the_fast_buffer(rlcli_exe, storage, subprocess_env):
+    """``rlcli train --run DQN`` samples from the fast buffer in a real trial (params.json names
+    it), trains, and updates its priorities through RLlib's own DQN training step."""
+    tiny = ["--run", "DQN", "--env", "CartPole-v1", "--stop", '{"training_iteration": 3}', "-q", "--name", "dqn"]
+    tiny += ["num_env_runners=0", "train_batch_size=16", "num_steps_sampled_before_learning_starts=64"]
+    tiny += ["model_config.fcnet_hiddens=[16]", "n_step=3"]
+    proc = run_rlcli(rlcli_exe, "train", *tiny, env=subprocess_env)
+    assert proc.returncode == 0, proc.stderr
+    (trial,) = trial_dirs(storage / "dqn")
+    params = json.loads((trial / "params.json").read_text())
+    # params.json holds the class RLlib's update_from_dict made of the dotted name
+    assert "rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer" in str(params["replay_buffer_config"]["type"])
+    assert params["replay_buffer_config"]["beta"] == 0.4  # RLlib's default, kept
+    rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
+    assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
+    assert rows[-1]["replay_buffer"]["num_env_steps_sampled_lifetime"] > 0
