@@ -42,6 +42,17 @@ def shared_training(tmp_path_factory, name: str, train: Callable[[Path], None]) 
     return target
 
 
+def trained_once(tmp_path_factory, rlcli_exe: str, name: str, args: tuple[str, ...]) -> Path:
+    """The experiment dir ``rlcli`` writes for ``args`` (which say ``--name name``), trained once
+    for the whole run."""
+
+    def train(root: Path) -> None:
+        proc = run_rlcli(rlcli_exe, *args, env=storage_env(root))
+        assert proc.returncode == 0, proc.stderr
+
+    return shared_training(tmp_path_factory, name, train) / name
+
+
 @pytest.fixture(scope="session")
 def skewed(tmp_path_factory, rlcli_exe) -> tuple[Path, dict[str, str]]:
     """Tiny PPO on SkewedEpisodes (an env that reads EnvContext attributes): the experiment dir
@@ -101,11 +112,7 @@ def filtered_cartpole(tmp_path_factory, rlcli_exe) -> Path:
     """The experiment dir of the tiny filtered CartPole PPO (2 iterations, checkpoint at the end),
     trained once for the whole run. Read it, or copy it to change it."""
 
-    def train(root: Path) -> None:
-        proc = run_rlcli(rlcli_exe, *FILTERED_ARGS, env=storage_env(root))
-        assert proc.returncode == 0, proc.stderr
-
-    return shared_training(tmp_path_factory, "filtered", train) / "filtered"
+    return trained_once(tmp_path_factory, rlcli_exe, "filtered", FILTERED_ARGS)
 
 
 #: Tiny off-policy checkpoints (one iteration each), for what differs from PPO's: DQN's module
@@ -125,19 +132,11 @@ SAC_ARGS += ("min_sample_timesteps_per_iteration=400", "stop.training_iteration=
 def dqn_cartpole(tmp_path_factory, rlcli_exe) -> Path:
     """The experiment dir of the tiny CartPole DQN, trained once for the whole run."""
 
-    def train(root: Path) -> None:
-        proc = run_rlcli(rlcli_exe, *DQN_ARGS, env=storage_env(root))
-        assert proc.returncode == 0, proc.stderr
-
-    return shared_training(tmp_path_factory, "dqn", train) / "dqn"
+    return trained_once(tmp_path_factory, rlcli_exe, "dqn", DQN_ARGS)
 
 
 @pytest.fixture(scope="session")
 def sac_pendulum(tmp_path_factory, rlcli_exe) -> Path:
     """The experiment dir of the tiny Pendulum SAC, trained once for the whole run."""
 
-    def train(root: Path) -> None:
-        proc = run_rlcli(rlcli_exe, *SAC_ARGS, env=storage_env(root))
-        assert proc.returncode == 0, proc.stderr
-
-    return shared_training(tmp_path_factory, "sac", train) / "sac"
+    return trained_once(tmp_path_factory, rlcli_exe, "sac", SAC_ARGS)
