@@ -137,7 +137,7 @@ def test_restore_of_another_network_fails_before_ray(old_run, rlcli_exe, tmp_pat
     assert "(16, 4) in the checkpoint but (256, 4) in this config" in proc.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("algo", ["MAML", "DDPG", "ES"])
+@pytest.mark.parametrize("algo", ["MAML", "QMIX", "ES"])
 def test_removed_algorithms_say_so(algo, tmp_path):
     proc = shell(f"rllib train --run {algo} --env CartPole-v1", storage_env(tmp_path), tmp_path)
     assert proc.returncode == 2

@@ -301,3 +301,12 @@ def test_no_function_is_more_complex_than_fifteen():
         if block.complexity > 15
     ]
     assert not over, over
+
+
+def test_no_two_test_files_share_a_name():
+    """The test folders are not packages, so pytest imports each test file by its base name: two
+    files of one name (tests/unit/x.py, tests/integration/x.py) fail the whole run with 'import
+    file mismatch' when both are collected, as in `make test`, but not when either runs alone."""
+    tests = Path(__file__).parents[1]
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
