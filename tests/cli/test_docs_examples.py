@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import shlex
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ import click
 import pytest
 
 from rlcli.cli import cli, main, rllib_main
+from user_modules import forget_modules_from
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -232,13 +234,14 @@ def run(program: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tu
 
 
 @pytest.fixture
-def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The repo as working directory (examples name repo files), the user project importable
     (as the docs' PYTHONPATH says), and results in a temp dir."""
     monkeypatch.chdir(REPO)
     monkeypatch.syspath_prepend(str(USERPROJ))
     monkeypatch.setenv("RLCLI_STORAGE_PATH", str(tmp_path / "results"))
-    return tmp_path
+    yield tmp_path
+    forget_modules_from([USERPROJ])  # the next test's "process" imports the user's project afresh
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])

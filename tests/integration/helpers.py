@@ -25,6 +25,8 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from user_modules import forget_modules_from
+
 #: The smallest PPO that still trains: sampling in the trainer, tiny batches and network.
 TINY_PPO = (
     "num_env_runners=0",
@@ -80,7 +82,7 @@ def _as_a_process(program: str, args: list[str], env: dict[str, str] | None, cwd
     env = dict(os.environ) if env is None else env
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     sys.argv = [program, *args]
-    before = set(sys.modules)
+    forget_modules_from(extra)  # imported by an earlier run or test: a new process would import them afresh
     os.environ.clear()
     os.environ.update(env)
     sys.path[:0] = extra
@@ -94,11 +96,7 @@ def _as_a_process(program: str, args: list[str], env: dict[str, str] | None, cwd
         os.environ.clear()
         os.environ.update(saved_env)
         sys.path[:] = saved_path
-        roots = tuple(str(Path(p).resolve()) for p in extra)
-        for name in set(sys.modules) - before:
-            where = getattr(sys.modules[name], "__file__", None) or ""
-            if roots and where.startswith(roots):
-                del sys.modules[name]
+        forget_modules_from(extra)
 
 
 @contextlib.contextmanager
