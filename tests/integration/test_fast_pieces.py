@@ -136,23 +136,25 @@ def test_fast_defaults_leave_a_users_choices_alone(monkeypatch):
     assert fast_defaults.apply(_spec("SAC")).config == {}
 
 
-def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(rlcli_exe, storage, subprocess_env):
+def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(
+    rlcli_exe, sac_pendulum, storage, subprocess_env
+):
     """``rlcli train --run SAC`` trains a real trial on the fast Q-network (its params.json names
-    the catalog); ``RLCLI_STOCK_RLLIB=1`` trains RLlib's own."""
-    tiny = ["--run", "SAC", "--env", "Pendulum-v1", "--stop", '{"training_iteration": 2}', "-q"]
+    the catalog: the session's tiny SAC); ``RLCLI_STOCK_RLLIB=1`` trains RLlib's own."""
+    tiny = ["--run", "SAC", "--env", "Pendulum-v1", "--stop", '{"training_iteration": 1}', "-q", "--name", "stock"]
     tiny += ["num_env_runners=0", "train_batch_size=32", "num_steps_sampled_before_learning_starts=32"]
-    tiny += ["model_config.fcnet_hiddens=[16]"]
-    for name, extra_env, catalog in (("fast", {}, "ConcatQSACCatalog"), ("stock", {"RLCLI_STOCK_RLLIB": "1"}, None)):
-        proc = run_rlcli(rlcli_exe, "train", *tiny, "--name", name, env={**subprocess_env, **extra_env})
-        assert proc.returncode == 0, proc.stderr
-        (trial,) = trial_dirs(storage / name)
+    tiny += ["model_config.fcnet_hiddens=[16]", "min_sample_timesteps_per_iteration=100"]
+    proc = run_rlcli(rlcli_exe, "train", *tiny, env={**subprocess_env, "RLCLI_STOCK_RLLIB": "1"})
+    assert proc.returncode == 0, proc.stderr
+    for exp, catalog in ((sac_pendulum, "ConcatQSACCatalog"), (storage / "stock", None)):
+        (trial,) = trial_dirs(exp)
         params = json.loads((trial / "params.json").read_text())
         if catalog:
             assert catalog in str(params["_rl_module_spec"])  # rlcli's key for RLlib's rl_module_spec
         else:
             assert "_rl_module_spec" not in params
         rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
-        assert rows[-1]["training_iteration"] == 2
+        assert rows[-1]["training_iteration"] == 1
         assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
 
 
@@ -270,15 +272,11 @@ def test_rllib_builds_the_fast_buffer_from_its_dotted_type():
     assert type(buffer) is FastPrioritizedEpisodeReplayBuffer and buffer.capacity == 99
 
 
-def test_plain_dqn_trains_with_the_fast_buffer(rlcli_exe, storage, subprocess_env):
-    """``rlcli train --run DQN`` samples from the fast buffer in a real trial (params.json names
-    it), trains, and updates its priorities through RLlib's own DQN training step."""
-    tiny = ["--run", "DQN", "--env", "CartPole-v1", "--stop", '{"training_iteration": 3}', "-q", "--name", "dqn"]
-    tiny += ["num_env_runners=0", "train_batch_size=16", "num_steps_sampled_before_learning_starts=64"]
-    tiny += ["model_config.fcnet_hiddens=[16]", "n_step=3"]
-    proc = run_rlcli(rlcli_exe, "train", *tiny, env=subprocess_env)
-    assert proc.returncode == 0, proc.stderr
-    (trial,) = trial_dirs(storage / "dqn")
+def test_plain_dqn_trains_with_the_fast_buffer(dqn_cartpole):
+    """``rlcli train --run DQN`` (the session's tiny DQN) samples from the fast buffer in a real
+    trial (params.json names it), trains, and updates its priorities through RLlib's own DQN
+    training step."""
+    (trial,) = trial_dirs(dqn_cartpole)
     params = json.loads((trial / "params.json").read_text())
     # params.json holds the class RLlib's update_from_dict made of the dotted name
     assert "rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer" in str(params["replay_buffer_config"]["type"])

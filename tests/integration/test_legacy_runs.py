@@ -29,13 +29,7 @@ CASES = {
         "min_time_s_per_iteration=0",
         "num_env_runners=1",  # sampling in a remote env runner (inference-only module, weight sync)
     ),
-    # the algorithms RLlib removed, run again (rlcli's pack, and the old names translated to config)
-    "a2c__cartpole-a2c.yaml": ("cartpole-a2c",),
-    "pg__cartpole-pg.yaml": ("cartpole-pg",),
-    "a3c__cartpole-a3c.yaml": ("cartpole-a3c",),
-    "dqn__cartpole-apex.yaml": ("cartpole-apex-dqn", *SMALL_REPLAY),
-    "simple_q__cartpole-simpleq.yaml": ("cartpole-simpleq", *SMALL_REPLAY),
-    "ppo__cartpole-ddppo.yaml": ("cartpole-ddppo", "train_batch_size=400", "minibatch_size=100", "num_epochs=1"),
+    # the algorithms RLlib removed, run again on Atari (their CartPole files: test_onpolicy_algorithms.py)
     "a3c__pong-a3c.yaml": ("pong-a3c",),
     "a2c__atari-a2c.yaml": ("atari-a2c", "env=ALE/Breakout-v5", "train_batch_size=100", "num_envs_per_env_runner=1"),
     "apex_dqn__pong-apex-dqn.yaml": ("pong-apex", *SMALL_REPLAY, "num_envs_per_env_runner=1", "train_batch_size=32"),

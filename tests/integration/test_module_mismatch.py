@@ -127,15 +127,11 @@ def test_the_unchanged_module_still_rolls_out(rlcli_exe, trained):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-def test_a_dqn_checkpoint_with_target_networks_is_no_mismatch(rlcli_exe, tmp_path):
+def test_a_dqn_checkpoint_with_target_networks_is_no_mismatch(rlcli_exe, dqn_cartpole):
     """DQN's Learner adds target networks to the module after it is built: the checkpoint holds
     weights a freshly built module lacks, which RLlib skips on loading and so must the check."""
-    env = storage_env(tmp_path)
-    args = ("train", "--run", "DQN", "--env", "CartPole-v1", "--name", "dqn", "num_env_runners=0")
-    args += ("train_batch_size=32", "num_steps_sampled_before_learning_starts=32", "stop.training_iteration=2")
-    proc = run_rlcli(rlcli_exe, *args, "model_config.fcnet_hiddens=[16]", env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    (trial,) = trial_dirs(tmp_path / "dqn")
+    env = storage_env(dqn_cartpole.parent)
+    (trial,) = trial_dirs(dqn_cartpole)
     checkpoint = sorted(trial.glob("checkpoint_*"))[-1]
     state = checkpoint / "learner_group" / "learner" / "rl_module" / "default_policy" / "module_state.pkl"
     with open(state, "rb") as f:

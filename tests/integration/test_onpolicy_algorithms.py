@@ -1,6 +1,7 @@
 """PG, A2C and A3C (rlcli's algorithm pack) and the old names translated to config (APEX, SimpleQ,
-DDPPO) train for real through ``rlcli train --run NAME``; their checkpoints roll out, and A2C's
-exports and serves. ``rllib train --run A2C`` as the old docs typed it works."""
+DDPPO) train for real from the old tuned files that name them and through ``rlcli train --run
+A2C``; their checkpoints roll out, and A2C's exports and serves. ``rllib train --run A2C`` as the
+old docs typed it works. (The other old files that really train: test_legacy_runs.py.)"""
 
 from __future__ import annotations
 
@@ -15,16 +16,40 @@ pytestmark = pytest.mark.integration
 
 TINY_NET = "model_config.fcnet_hiddens=[16]"
 SMALL_REPLAY = ("num_steps_sampled_before_learning_starts=100", "min_sample_timesteps_per_iteration=200")
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples" / "files"
 
-#: name → (the overrides that make it tiny, the notice a translated name prints, (config key, value) it must
-#: run with: a translation's setting in the trial's params.json)
+#: name → (the old tuned file that runs it, its experiment, the overrides that make it tiny, the
+#: notice a translated name prints, (config key, value) it must run with: a translation's setting
+#: in the trial's params.json). The files come from the legacy corpus as they stand (old keys
+#: inside: ``num_workers``, ``learning_starts``, ``buffer_size``...); ``--run NAME`` as a flag is
+#: the A2C fixture below and ``rllib train --run A2C``.
 CASES = {
-    "PG": (("train_batch_size=200", TINY_NET), None, None),
-    "A2C": (("train_batch_size=200", "num_envs_per_env_runner=2", TINY_NET), None, None),
-    "A3C": (("num_env_runners=1", TINY_NET), "A3C runs as A2C fed by asynchronous env runners", ("num_env_runners", 1)),
-    "APEX": (("num_env_runners=0", *SMALL_REPLAY), "APEX runs as DQN with prioritized replay", ("n_step", 3)),
-    "SimpleQ": (SMALL_REPLAY, "SimpleQ runs as DQN without double-Q", ("double_q", False)),
+    "PG": ("pg__cartpole-pg.yaml", "cartpole-pg", ("train_batch_size=200", TINY_NET), None, None),
+    "A2C": ("a2c__cartpole-a2c.yaml", "cartpole-a2c", ("num_envs_per_env_runner=2", TINY_NET), None, None),
+    "A3C": (
+        "a3c__cartpole-a3c.yaml",
+        "cartpole-a3c",
+        (TINY_NET,),
+        "A3C runs as A2C fed by asynchronous env runners",
+        ("num_env_runners", 1),
+    ),
+    "APEX": (
+        "dqn__cartpole-apex.yaml",
+        "cartpole-apex-dqn",
+        ("num_env_runners=0", *SMALL_REPLAY),
+        "APEX runs as DQN with prioritized replay",
+        ("n_step", 3),
+    ),
+    "SimpleQ": (
+        "simple_q__cartpole-simpleq.yaml",
+        "cartpole-simpleq",
+        SMALL_REPLAY,
+        "SimpleQ runs as DQN without double-Q",
+        ("double_q", False),
+    ),
     "DDPPO": (
+        "ppo__cartpole-ddppo.yaml",
+        "cartpole-ddppo",
         ("train_batch_size=200", "minibatch_size=100", "num_epochs=1", TINY_NET, "--ray-num-cpus", "3"),
         "DDPPO runs as PPO with num_learners",
         ("num_learners", 2),
@@ -42,15 +67,17 @@ def _rollout(exe: str, exp: Path, env: dict[str, str], *extra: str) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_train_run_name_trains_and_its_checkpoint_rolls_out(rlcli_exe, tmp_path, name):
-    overrides, notice, setting = CASES[name]
+def test_old_tuned_file_trains_and_its_checkpoint_rolls_out(rlcli_exe, tmp_path, name):
+    """``run: NAME`` in an old tuned file: translated as it stands, trained for one iteration."""
+    file, experiment, overrides, notice, setting = CASES[name]
     env = storage_env(tmp_path)
-    args = ("train", "--run", name, "--env", "CartPole-v1", "--name", "exp", "stop.training_iteration=1", *overrides)
-    proc = run_rlcli(rlcli_exe, *args, env=env)
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(CORPUS / file), "stop.training_iteration=1", *overrides, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "legacy" in proc.stderr  # the translation was announced
     if notice:
         assert notice in proc.stderr
-    (trial,) = trial_dirs(tmp_path / "exp")
+    exp = tmp_path / experiment
+    (trial,) = trial_dirs(exp)
     if setting is not None:
         assert json.loads((trial / "params.json").read_text())[setting[0]] == setting[1]
     rows = result_rows(trial)
@@ -61,10 +88,10 @@ def test_train_run_name_trains_and_its_checkpoint_rolls_out(rlcli_exe, tmp_path,
         assert learner["num_module_steps_trained"] > 0  # one gradient step on the batch
         assert (learner["vf_loss"] == 0.0) == (name == "PG")  # PG: no critic by default
     assert list(trial.glob("checkpoint_*"))
-    report = _rollout(rlcli_exe, tmp_path / "exp", env)
+    report = _rollout(rlcli_exe, exp, env)
     assert len(report["returns"]) == 2 and all(r >= 8 for r in report["returns"])  # CartPole: >= 8 steps each
     # --run with the old name is the checkpoint's algorithm
-    assert _rollout(rlcli_exe, tmp_path / "exp", env, "--run", name)["returns"] == report["returns"]
+    assert _rollout(rlcli_exe, exp, env, "--run", name)["returns"] == report["returns"]
 
 
 @pytest.fixture(scope="module")

@@ -193,18 +193,19 @@ def test_an_errored_trial_is_restarted_from_its_checkpoint_with_max_failures(rlc
 def test_two_runs_into_the_same_storage_at_once_do_not_clash(rlcli_exe, tmp_path):
     env = storage_env(tmp_path)
     base = ["train", "--run", "PPO", "--env", "CartPole-v1", "stop.training_iteration=1", *TINY_PPO]
+    # a third, named run that goes on until interrupted, started with them: it still holds its
+    # lock however long the clashing run below takes to start
+    named = _popen(rlcli_exe, [*base, "--name", "shared", "stop.training_iteration=100000"], env)
     first, second = (_popen(rlcli_exe, base, env) for _ in range(2))
     outputs = [p.communicate(timeout=300) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, outputs
-    experiments = sorted(p for p in tmp_path.iterdir() if p.is_dir())
+    experiments = sorted(p for p in tmp_path.iterdir() if p.is_dir() and p.name != "shared")
     assert len(experiments) == 2, experiments  # same second, two names (the second gets _2 if needed)
     for exp in experiments:
         (trial,) = trial_dirs(exp)
         assert _iterations(trial) == [1]
         assert not (exp / ".rlcli-lock").exists()
 
-    # runs until interrupted, so it still holds the lock however long the clashing run takes to start
-    named = _popen(rlcli_exe, [*base, "--name", "shared", "stop.training_iteration=100000"], env)
     wait_for_line(named, "iter    1", timeout=180)
     clash = run_rlcli(rlcli_exe, *base, "--name", "shared", env=env)
     named.send_signal(signal.SIGINT)

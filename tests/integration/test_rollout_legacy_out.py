@@ -126,12 +126,30 @@ def test_multi_agent_pickle_holds_per_agent_dicts(pair, rlcli_exe, tmp_path):
         for agent in ("a0", "a1"):
             assert abs(sum(step[3][agent] for step in episode) - agents[agent]) < 1e-9
         assert abs(sum(sum(step[3].values()) for step in episode) - total) < 1e-9
+    # Each agent acted greedily with its own policy's trained weights, as RLlib's module read
+    # from the checkpoint by itself computes them (a module left at its initial weights would not).
+    for agent, policy in (("a0", "p0"), ("a1", "p1")):
+        observations = np.stack([step[0][agent] for episode in episodes for step in episode])
+        taken = [int(step[1][agent]) for episode in episodes for step in episode]
+        assert taken == _greedy_actions(pair[0], policy, observations), agent
 
     # Under the old name, the old command: the episode's reward is the sum over agents.
     exp, env = pair
     proc = run_rlcli(RLLIB, "evaluate", str(exp), "--episodes", "4", "--num-envs", "2", "--seed", "1", env=env)
     assert proc.returncode == 0, proc.stderr
     assert _episode_lines(proc.stdout) == list(enumerate(result["returns"]))
+
+
+def _greedy_actions(exp: Path, policy: str, observations: np.ndarray) -> list[int]:
+    """The argmax actions of ``policy``'s RLModule in the experiment's checkpoint."""
+    import torch
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    (checkpoint,) = exp.glob("*/checkpoint_*")
+    module = RLModule.from_checkpoint(str(checkpoint / "learner_group" / "learner" / "rl_module" / policy))
+    with torch.no_grad():
+        logits = module.forward_inference({"obs": torch.as_tensor(observations)})["action_dist_inputs"]
+    return logits.argmax(dim=-1).tolist()
 
 
 def test_rllib_name_defaults_to_10000_steps_and_limits_combine(skewed, rlcli_exe):
