@@ -14,8 +14,9 @@ SMALL_REPLAY = ("num_steps_sampled_before_learning_starts=100", "min_sample_time
 
 CASES = {
     "ppo__pendulum-ppo.yaml": ("pendulum-ppo", "train_batch_size=400", "minibatch_size=100", "num_epochs=1"),
-    "appo__pendulum-appo.yaml": ("pendulum-appo-vtrace", "train_batch_size=200"),
-    "impala__pendulum-impala.yaml": ("pendulum-impala-tf", "train_batch_size=200"),
+    # IMPALA's and APPO's iterations last at least 10 s (min_time_s_per_iteration) unless told
+    "appo__pendulum-appo.yaml": ("pendulum-appo-vtrace", "train_batch_size=200", "min_time_s_per_iteration=0"),
+    "impala__pendulum-impala.yaml": ("pendulum-impala-tf", "train_batch_size=200", "min_time_s_per_iteration=0"),
     "dqn__cartpole-dqn.yaml": ("cartpole-dqn", *SMALL_REPLAY),
     "sac__pendulum-sac.yaml": ("pendulum-sac", *SMALL_REPLAY, "train_batch_size=32"),
     "ddpg__pendulum-ddpg.yaml": ("pendulum-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
@@ -32,7 +33,13 @@ CASES = {
     # the algorithms RLlib removed, run again on Atari (their CartPole files: test_onpolicy_algorithms.py)
     "a3c__pong-a3c.yaml": ("pong-a3c",),
     "a2c__atari-a2c.yaml": ("atari-a2c", "env=ALE/Breakout-v5", "train_batch_size=100", "num_envs_per_env_runner=1"),
-    "apex_dqn__pong-apex-dqn.yaml": ("pong-apex", *SMALL_REPLAY, "num_envs_per_env_runner=1", "train_batch_size=32"),
+    "apex_dqn__pong-apex-dqn.yaml": (  # training_intensity 16: 100 conv updates in the tiny iteration, not 6
+        "pong-apex",
+        *SMALL_REPLAY,
+        "num_envs_per_env_runner=1",
+        "train_batch_size=32",
+        "training_intensity=1",
+    ),
     # Atari: old model.dim etc. become RLlib's frame wrapper settings; 32 workers and a GPU fitted to here
     "ppo__pong-ppo.yaml": (
         "pong-ppo",

@@ -38,6 +38,7 @@ def test_ignored_model_config_keys_are_derived_from_rllib():
 def test_uses_new_env_runners_is_a_notice_and_the_file_trains_as_rllib_does(rlcli_exe, tmp_path):
     """RLlib 2.60 stores the key and trains; before, rlcli refused it as an unknown model_config key."""
     args = ("stop.training_iteration=1", "train_batch_size_per_learner=200", "minibatch_size=100", "num_epochs=1")
+    args += ("min_time_s_per_iteration=0", "min_sample_timesteps_per_iteration=200")  # not APPO's 10 s
     env = storage_env(tmp_path)
     proc = run_rlcli(rlcli_exe, "train", "-f", str(EXAMPLES / "appo__cartpole_appo.py"), *args, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
