@@ -40,9 +40,9 @@ from pathlib import Path
 
 import click
 import pytest
+from user_modules import forget_modules_from
 
 from rlcli.cli import cli, main, rllib_main
-from user_modules import forget_modules_from
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

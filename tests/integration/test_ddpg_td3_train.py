@@ -18,9 +18,9 @@ pytestmark = pytest.mark.integration
 
 TINY = (
     "num_env_runners=0",
-    "num_steps_sampled_before_learning_starts=100",
-    "random_timesteps=100",
-    "min_sample_timesteps_per_iteration=200",
+    "num_steps_sampled_before_learning_starts=50",
+    "random_timesteps=50",
+    "min_sample_timesteps_per_iteration=100",
     "train_batch_size=32",
     "actor_hiddens=[16]",
     "critic_hiddens=[16]",

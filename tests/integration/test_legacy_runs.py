@@ -11,6 +11,8 @@ from helpers import result_rows, run_rlcli, storage_env, trial_dirs
 pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "legacy-tuned-examples" / "files"
 SMALL_REPLAY = ("num_steps_sampled_before_learning_starts=100", "min_sample_timesteps_per_iteration=200")
+#: DDPG and TD3 update once per env step after the start: half the steps, a quarter of the updates
+SMALL_DPG = ("num_steps_sampled_before_learning_starts=50", "min_sample_timesteps_per_iteration=100")
 
 CASES = {
     "ppo__pendulum-ppo.yaml": ("pendulum-ppo", "train_batch_size=400", "minibatch_size=100", "num_epochs=1"),
@@ -19,9 +21,9 @@ CASES = {
     "impala__pendulum-impala.yaml": ("pendulum-impala-tf", "train_batch_size=200", "min_time_s_per_iteration=0"),
     "dqn__cartpole-dqn.yaml": ("cartpole-dqn", *SMALL_REPLAY),
     "sac__pendulum-sac.yaml": ("pendulum-sac", *SMALL_REPLAY, "train_batch_size=32"),
-    "ddpg__pendulum-ddpg.yaml": ("pendulum-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
-    "ddpg__mountaincarcontinuous-ddpg.yaml": ("mountaincarcontinuous-ddpg", *SMALL_REPLAY, "train_batch_size=32"),
-    "td3__pendulum-td3.yaml": ("pendulum-td3", *SMALL_REPLAY, "train_batch_size=32"),
+    "ddpg__pendulum-ddpg.yaml": ("pendulum-ddpg", *SMALL_DPG, "train_batch_size=32"),
+    "ddpg__mountaincarcontinuous-ddpg.yaml": ("mountaincarcontinuous-ddpg", *SMALL_DPG, "train_batch_size=32"),
+    "td3__pendulum-td3.yaml": ("pendulum-td3", *SMALL_DPG, "train_batch_size=32"),
     # APEX_DDPG: DDPG with the Ape-X settings (one remote env runner here; its 30 s iterations made short)
     "apex_ddpg__pendulum-apex-ddpg.yaml": (
         "pendulum-apex-ddpg",

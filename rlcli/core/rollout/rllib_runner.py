@@ -167,10 +167,8 @@ def _build_env_runner(
     if (checkpoint / "env_runner").is_dir():
         runner.restore_from_path(str(checkpoint / "env_runner"))
     modules = checkpoint / COMPONENT_LEARNER_GROUP / COMPONENT_LEARNER / COMPONENT_RL_MODULE
-    if config.is_multi_agent:
-        runner.module.restore_from_path(str(modules))
-    else:
-        runner.module.restore_from_path(str(modules / DEFAULT_MODULE_ID))
+    module: Any = runner.module  # built by the constructor above
+    module.restore_from_path(str(modules if config.is_multi_agent else modules / DEFAULT_MODULE_ID))
     return runner, collector
 
 
