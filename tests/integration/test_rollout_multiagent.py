@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_rlcli
+from helpers import TINY_PPO, result_rows, run_rlcli, storage_env, trial_dirs
 
 pytestmark = pytest.mark.integration
 
@@ -53,3 +53,20 @@ def test_returns_per_agent_and_per_policy(pair, rlcli_exe):
     assert proc.returncode == 0, proc.stderr
     rows = {line.split("  ")[0].strip() for line in proc.stdout.splitlines()}
     assert {"agent a0", "agent a1", "policy p0", "policy p1"} <= rows, proc.stdout
+
+
+def test_a_multi_agent_env_without_policies_trains_one_shared_module(rlcli_exe, tmp_path):
+    """The old stack trained every agent of a MultiAgentEnv with default_policy when the config
+    named no policies; Ray 2.60 would build a single-agent EnvRunner and fail inside the trial.
+    rlcli maps every agent to one module, says so, and the checkpoint rolls out per agent."""
+    env = storage_env(tmp_path, PYTHONPATH=str(Path(__file__).parent))
+    args = ("train", "--run", "PPO", "--env", "rollout_ma_envs:RandomPair", "--name", "shared", *TINY_PPO)
+    proc = run_rlcli(rlcli_exe, *args, "stop.training_iteration=1", env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "every agent shares one module, 'shared'" in proc.stderr
+    (trial,) = trial_dirs(tmp_path / "shared")
+    learners = result_rows(trial)[-1]["learners"]
+    assert learners["shared"]["num_module_steps_trained"] > 0 and "default_policy" not in learners
+    report = _rollout(rlcli_exe, (tmp_path / "shared", env), "--seed", "0")
+    assert {a: row["module"] for a, row in report["agents"].items()} == {"a0": "shared", "a1": "shared"}
+    assert report["policies"]["shared"]["agents"] == ["a0", "a1"]

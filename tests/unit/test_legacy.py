@@ -86,6 +86,9 @@ def test_current_keys_pass_untouched():
 def test_metric_and_env_id_translation():
     assert migrate_metric("episode_reward_mean")[0] == "env_runners/episode_return_mean"
     assert migrate_metric("timesteps_total")[0] == "num_env_steps_sampled_lifetime"
+    # the old stack's counters (a stop on them could never fire on Ray 2.60, which reports lifetimes)
+    assert migrate_metric("num_env_steps_sampled")[0] == "num_env_steps_sampled_lifetime"
+    assert migrate_metric("num_env_steps_trained")[0] == "learners/__all_modules__/num_env_steps_trained_lifetime"
     assert migrate_metric("training_iteration") == ("training_iteration", None)
     assert migrate_env_id("Pendulum-v0")[0] == "Pendulum-v1"
     assert migrate_env_id("CartPole-v0") == ("CartPole-v0", None)

@@ -680,6 +680,9 @@ LEGACY_METRICS = {
     "evaluation/episode_reward_mean": "evaluation/env_runners/episode_return_mean",
     "evaluation/sampler_results/episode_reward_mean": "evaluation/env_runners/episode_return_mean",
     "info/num_env_steps_sampled": "num_env_steps_sampled_lifetime",
+    # the old stack's top-level counters (Ray 2.x before the new stack); 2.60 reports lifetimes
+    "num_env_steps_sampled": "num_env_steps_sampled_lifetime",
+    "num_env_steps_trained": "learners/__all_modules__/num_env_steps_trained_lifetime",
 }
 
 

@@ -27,6 +27,7 @@ from rlcli.core.rllib.config_keys import keys_for_algorithm
 from rlcli.core.rllib.external_env import check_external, is_external, with_external_spaces
 from rlcli.core.rllib.resolve import ResolvedEnv, resolve_algorithm, resolve_env
 from rlcli.core.rllib.rolling_return import with_rolling_return
+from rlcli.core.rllib.shared_module import share_one_module
 from rlcli.core.rllib.trial_callbacks import MODULE_COMPONENT, restore_mismatch, with_trial_callbacks
 from rlcli.core.spec import ExperimentSpec, RayOptions
 
@@ -103,6 +104,8 @@ def prepare(
     envs = tuple(resolve_env(env_id) for env_id in spec.env_ids)
     if not envs and not offline_data.is_offline(spec):
         raise UsageError(f"{spec.name}: no env given.", "Pass --env ENV (a gymnasium id or module:Class).")
+    spec, shared = share_one_module(spec, envs)
+    notices += shared
     spec, checked = check_trial_extras(spec, resolved.cls)
     notices += checked
     fast = fast_defaults.apply(spec, resolved.cls.get_default_config())
