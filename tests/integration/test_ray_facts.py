@@ -24,6 +24,7 @@ def test_model_config_fields_match_default_model_config():
 
 
 def test_translated_metric_names_are_rllib_constants():
+    from ray.rllib.core import ALL_MODULES
     from ray.rllib.utils import metrics as m
 
     known = {
@@ -36,6 +37,9 @@ def test_translated_metric_names_are_rllib_constants():
         m.EPISODE_LEN_MEAN,
         m.NUM_EPISODES_LIFETIME,
         m.NUM_AGENT_STEPS_SAMPLED_LIFETIME,
+        m.LEARNER_RESULTS,
+        ALL_MODULES,
+        m.NUM_ENV_STEPS_TRAINED_LIFETIME,
     }
     for new in LEGACY_METRICS.values():
         assert set(new.split("/")) <= known, new
