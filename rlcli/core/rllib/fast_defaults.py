@@ -23,6 +23,7 @@ import dataclasses
 import os
 from typing import Any
 
+from rlcli.core.rllib.multiagent import names_policies
 from rlcli.core.spec import ExperimentSpec
 
 #: The environment variable that keeps every RLlib piece stock.
@@ -49,8 +50,7 @@ def apply(spec: ExperimentSpec, default_config: Any = None) -> ExperimentSpec:
     RLlib replace the whole default ``replay_buffer_config`` (its ``deep_update`` overrides all
     keys when ``type`` changes), so the defaults it would have kept (capacity, alpha, beta) are
     written out here."""
-    multi_agent = "policies" in spec.config or "multiagent" in spec.config
-    if multi_agent or stock_requested():
+    if names_policies(spec.config) or stock_requested():
         return spec
     pieces = FAST_PIECES.get(spec.algorithm, {})
     added = {key: value for key, value in pieces.items() if key not in spec.config}

@@ -12,7 +12,14 @@ or, for one policy shared by all agents, ``{type: rlcli.AgentToModule, default: 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+
+def names_policies(config: Mapping[str, Any]) -> bool:
+    """Whether an rlcli config sets up multi-agent training itself (``policies``, flat as the
+    builder keyword, or inside an old ``multiagent`` section)."""
+    return "policies" in config or "multiagent" in config
 
 
 class AgentToModule:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from rlcli.core.rllib.multiagent import names_policies
 from rlcli.core.rllib.resolve import ImportedEnvCreator, ResolvedEnv, env_creator, import_object
 from rlcli.core.spec import ExperimentSpec
 
@@ -33,7 +34,7 @@ def is_multi_agent_class(env: ResolvedEnv) -> bool:
 def share_one_module(spec: ExperimentSpec, envs: tuple[ResolvedEnv, ...]) -> tuple[ExperimentSpec, list[str]]:
     """``spec`` with every agent mapped to one module when its envs are MultiAgentEnv classes and
     it names no policies; the notice saying so."""
-    if not envs or "policies" in spec.config or "multiagent" in spec.config:
+    if not envs or names_policies(spec.config):
         return spec, []
     if not all(is_multi_agent_class(env) for env in envs):
         return spec, []
