@@ -49,10 +49,11 @@ CUSTOM_ENV_OUTCOMES = {
     "ppo__memory-leak-test-ppo.yaml": (0, ""),
     "ppo__pendulum-transformed-actions-ppo.yaml": (0, ""),
     "ppo__repeatafterme-ppo-lstm.yaml": (0, ""),
-    "sac__halfcheetah-pybullet-sac.yaml": (2, "Unknown env 'HalfCheetahBulletEnv-v0'"),
-    # every algorithm of these release files runs again (A2C, APEX, DDPG...); their PyBullet envs do not exist
-    "release_learning_tests__hard_learning_tests.yaml": (2, "Unknown env 'HopperBulletEnv-v0'"),
-    "release_learning_tests__learning-tests.yaml": (2, "Unknown env 'HalfCheetahBulletEnv-v0'"),
+    # PyBullet's envs, registered with gymnasium by pybullet_envs_gymnasium (rlcli's bullet extra)
+    "sac__halfcheetah-pybullet-sac.yaml": (0, ""),
+    # every algorithm of these release files runs again (A2C, APEX, DDPG...)
+    "release_learning_tests__hard_learning_tests.yaml": (0, ""),
+    "release_learning_tests__learning-tests.yaml": (0, ""),
 }
 
 #: A dry run planned for a 2-CPU, GPU-less machine, whatever this one has.

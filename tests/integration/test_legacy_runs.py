@@ -3,9 +3,11 @@ trains on Ray 2.60 through ``rlcli train -f``: translated as it stands, made tin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 from helpers import result_rows, run_rlcli, storage_env, trial_dirs
 
 pytestmark = pytest.mark.integration
@@ -64,3 +66,35 @@ def test_legacy_file_trains(rlcli_exe, tmp_path, name):
     rows = result_rows(trial)
     assert rows[-1]["training_iteration"] == 1 and rows[-1]["num_env_steps_sampled_lifetime"] > 0
     assert list(trial.glob("checkpoint_*"))
+
+
+#: The DDPG experiments of Ray's old release learning tests, on PyBullet's locomotion envs (made
+#: through pybullet_envs_gymnasium, rlcli's ``bullet`` extra): experiment → its file.
+BULLET_DDPG = {
+    "ddpg-hopperbulletenv-v0": "release_learning_tests__hard_learning_tests.yaml",
+    "ddpg-tf-halfcheetahbulletenv-v0": "release_learning_tests__learning-tests.yaml",
+}
+
+
+def test_pybullet_ddpg_experiments_train_and_roll_out(rlcli_exe, tmp_path):
+    """Both experiments as they stand in their files (n-step 3 with prioritized replay and OU
+    noise; n-step 1 with 64-unit networks), one file of the two, one process: each trains an
+    iteration on its own PyBullet env, and the Hopper checkpoint rolls out on HopperBulletEnv."""
+    experiments = {name: yaml.safe_load((CORPUS / file).read_text())[name] for name, file in BULLET_DDPG.items()}
+    both = tmp_path / "bullet-ddpg.yaml"
+    both.write_text(yaml.safe_dump(experiments))
+    env = storage_env(tmp_path)
+    proc = run_rlcli(rlcli_exe, "train", "-f", str(both), "stop.training_iteration=1", *SMALL_DPG, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name, experiment in experiments.items():
+        (trial,) = trial_dirs(tmp_path / name)
+        assert experiment["env"] in trial.name
+        (row,) = result_rows(trial)
+        assert row["num_env_steps_sampled_lifetime"] >= 100
+        params = json.loads((trial / "params.json").read_text())
+        assert params["n_step"] == experiment["config"]["n_step"]
+        assert params["actor_hiddens"] == experiment["config"]["actor_hiddens"]
+    (checkpoint,) = trial_dirs(tmp_path / "ddpg-hopperbulletenv-v0")[0].glob("checkpoint_*")
+    rollout = run_rlcli(rlcli_exe, "rollout", str(checkpoint), "--episodes", "2", env=env)
+    assert rollout.returncode == 0, rollout.stderr[-3000:]
+    assert "HopperBulletEnv-v0" in rollout.stdout and "episodes         2" in rollout.stdout

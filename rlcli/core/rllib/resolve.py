@@ -7,6 +7,7 @@ algorithm and import their optional dependencies). Ray is imported inside the fu
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,10 +142,18 @@ class ResolvedEnv:
     atari: bool = False  # made through rlcli's Atari creator (ALE env + RLlib's preprocessing wrapper)
     #: The name the user's module gave Tune's ``register_env`` (``mymod:NAME`` or ``--import``).
     registered_as: str | None = None
+    #: The package that registers this gymnasium id when imported (see ``REGISTERING_PACKAGES``).
+    registering_package: str | None = None
 
 
 #: Gymnasium namespaces that come from optional packages, with the rlcli extra that installs them.
 ENV_EXTRAS = {"ALE/": "atari", "ale_py:": "atari"}
+
+#: Gymnasium ids that a package registers only when imported, by pattern: (pattern, package, extra).
+#: rlcli imports the package in every process that makes the env. PyBullet's own ``pybullet_envs``
+#: registers its ids with the old ``gym`` only; ``pybullet_envs_gymnasium`` (kept by SB3's and
+#: RL-Zoo3's author) registers the same ids, ``HopperBulletEnv-v0`` and the others, with gymnasium.
+REGISTERING_PACKAGES = ((re.compile(r"[A-Za-z0-9]+BulletEnv-v0"), "pybullet_envs_gymnasium", "bullet"),)
 
 
 def resolve_env(env: str) -> ResolvedEnv:
@@ -156,19 +165,15 @@ def resolve_env(env: str) -> ResolvedEnv:
 
     if is_ale_env(env):
         return ResolvedEnv(env, atari=True)
+    registering = _registered_on_import(env)  # first: an earlier import here makes no other process know it
+    if registering is not None:
+        return ResolvedEnv(env, registering_package=registering)
     if env in gym.envs.registry:
         return ResolvedEnv(env)
     if tune_registered(env):
         return ResolvedEnv(env, registered_as=env)
     if ":" in env:
-        module_name, _, attr = env.partition(":")
-        _import_module_for_env(module_name, env)
-        if attr in gym.envs.registry:
-            return ResolvedEnv(env)
-        if tune_registered(attr):  # Griddly's pattern: the module calls tune.register_env(NAME, ...)
-            return ResolvedEnv(env, registered_as=attr)
-        import_object(env, "env")
-        return ResolvedEnv(env, creator_path=env)
+        return _resolve_module_env(env)
     if "." in env and "/" not in env:
         try:
             import_object(env, "env")
@@ -177,6 +182,40 @@ def resolve_env(env: str) -> ResolvedEnv:
         else:
             return ResolvedEnv(env, creator_path=env)
     raise _unknown_env(env, list(gym.envs.registry))
+
+
+def _resolve_module_env(env: str) -> ResolvedEnv:
+    """``pkg.mod:Env-v0`` (the module registers the gymnasium id), ``pkg.mod:NAME`` (it registers
+    NAME with Tune) or ``pkg.mod:Class`` / ``pkg.mod:function`` (rlcli registers it)."""
+    import gymnasium as gym
+
+    module_name, _, attr = env.partition(":")
+    _import_module_for_env(module_name, env)
+    if attr in gym.envs.registry:
+        return ResolvedEnv(env)
+    if tune_registered(attr):  # Griddly's pattern: the module calls tune.register_env(NAME, ...)
+        return ResolvedEnv(env, registered_as=attr)
+    import_object(env, "env")
+    return ResolvedEnv(env, creator_path=env)
+
+
+def _registered_on_import(env: str) -> str | None:
+    """The package of ``REGISTERING_PACKAGES`` that registers ``env``, imported; None if none does."""
+    import gymnasium as gym
+
+    for pattern, package, extra in REGISTERING_PACKAGES:
+        if not pattern.fullmatch(env):
+            continue
+        try:
+            importlib.import_module(package)
+        except ImportError as exc:
+            raise UsageError(
+                f"Env '{env}' is registered by {package}, which is not installed ({exc}).",
+                f"pip install 'rlcli[{extra}]'",
+            ) from None
+        if env in gym.envs.registry:
+            return package
+    return None
 
 
 def _import_module_for_env(module_name: str, env: str) -> None:
@@ -198,6 +237,21 @@ def _unknown_env(env: str, ids: list[str]) -> UsageError:
         f"Unknown env '{env}': not a gymnasium id nor an importable 'module:Class'.",
         hint or "List ids with: python -c 'import gymnasium; print(list(gymnasium.envs.registry))'.",
     )
+
+
+class RegisteredOnImportEnvCreator:
+    """A picklable env creator for Tune's registry: imports the package that registers the
+    gymnasium id (in whichever process builds the env), then makes it as RLlib makes an id."""
+
+    def __init__(self, package: str, env_id: str) -> None:
+        self.package = package
+        self.env_id = env_id
+
+    def __call__(self, env_config: dict[str, Any]) -> Any:
+        import gymnasium as gym
+
+        importlib.import_module(self.package)
+        return gym.make(self.env_id, **dict(env_config))
 
 
 class ImportedEnvCreator:
@@ -233,6 +287,8 @@ def env_creator(resolved: ResolvedEnv) -> Any:
         return _global_registry.get(ENV_CREATOR, resolved.registered_as)
     if resolved.creator_path is not None:
         return ImportedEnvCreator(resolved.creator_path)
+    if resolved.registering_package is not None:
+        return RegisteredOnImportEnvCreator(resolved.registering_package, resolved.name)
     return None
 
 
@@ -246,5 +302,5 @@ def register_env(resolved: ResolvedEnv) -> None:
         from rlcli.core.rllib.atari import AtariEnvCreator
 
         tune.register_env(resolved.name, AtariEnvCreator(resolved.name))
-    elif resolved.creator_path is not None:
-        tune.register_env(resolved.name, ImportedEnvCreator(resolved.creator_path))
+    elif resolved.creator_path is not None or resolved.registering_package is not None:
+        tune.register_env(resolved.name, env_creator(resolved))
