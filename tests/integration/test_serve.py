@@ -172,17 +172,78 @@ def test_a_client_that_sends_half_a_request_blocks_no_one(server):
 
 
 def test_load_2000_requests_from_16_clients_without_errors(server):
+    """16 clients, each on its own keep-alive connection (as load generators and real clients
+    are): every answer is its own observation's action, and on the embedded backend the passes
+    are batched across the clients (its loop reads one request at a time: deciding by the
+    requests in flight alone, every pass ran inline with one request)."""
     observations = np.random.default_rng(1).normal(0.0, 1.0, size=(2000, 4)).astype(np.float32)
     expected = _reference_actions(server.exp, observations)
+    connections = threading.local()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
 
     def one(i: int) -> tuple[int, object]:
-        status, answer = server.act(observations[i].tolist())
-        return status, answer.get("actions")
+        if not hasattr(connections, "conn"):
+            connections.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        connections.conn.request("POST", "/v1/actions", json.dumps({"observations": observations[i].tolist()}), headers)
+        response = connections.conn.getresponse()
+        return response.status, json.loads(response.read()).get("actions")
 
+    before = _metrics(server) if server.backend == "embedded" else {}
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(one, range(len(observations))))
     assert [status for status, _ in answers] == [200] * 2000
     assert [action for _, action in answers] == expected.tolist()  # batched across clients, still each one's
+    if server.backend == "embedded":
+        after = _metrics(server)
+        batched = after[("rlcli_serve_batch_size_sum", ())] - before[("rlcli_serve_batch_size_sum", ())]
+        passes = after[("rlcli_serve_batch_size_count", ())] - before[("rlcli_serve_batch_size_count", ())]
+        assert batched == 2000 and passes < 2000
+
+
+def _answer(sock: socket.socket) -> tuple[int, bytes]:
+    """One HTTP answer read off a keep-alive socket: status and body (by its Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split()[1]), body
+
+
+def test_requests_of_several_open_connections_share_a_pass(server):
+    """Eight keep-alive clients send at the same moment, ten times: each gets its own action, and
+    on the embedded backend their requests reach the loop together and share forward passes:
+    13 passes, measured. (Deciding "alone" by the requests in flight only, the loop ran most
+    passes inline as it read each request: 62 passes.)"""
+    observations = np.random.default_rng(2).normal(0.0, 1.0, size=(80, 4))
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(8)]
+    head = f"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+    before = _metrics(server) if server.backend == "embedded" else {}
+    try:
+        answers = []
+        for round_ in range(10):
+            bodies = [
+                json.dumps({"observations": o.tolist()}).encode() for o in observations[round_ * 8 : round_ * 8 + 8]
+            ]
+            for sock, body in zip(sockets, bodies, strict=True):
+                sock.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            answers += [_answer(sock) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert [status for status, _ in answers] == [200] * 80
+    expected = _reference_actions(server.exp, observations.astype(np.float32)).tolist()
+    assert [json.loads(body)["actions"] for _, body in answers] == expected
+    if server.backend == "ray":  # Ray Serve batches in its replicas; its metrics go through Ray's agent
+        return
+    after = _metrics(server)
+    passes = after[("rlcli_serve_batch_size_count", ())] - before[("rlcli_serve_batch_size_count", ())]
+    assert after[("rlcli_serve_batch_size_sum", ())] - before[("rlcli_serve_batch_size_sum", ())] == 80
+    assert passes <= 40, f"{passes:.0f} forward passes for 10 rounds of 8 simultaneous requests"
 
 
 def _metrics(server: Server) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -7,8 +7,8 @@ A batch leaves as soon as the worker is free, with every request queued by then 
 during one forward pass make the next batch. ``wait_s`` > 0 holds a batch that is not full for up
 to that long first (more requests per pass, at that much latency).
 
-One exception to the worker thread: a request that is alone (``inline(item)`` says so: no other
-request in flight, a few observations) while the worker is idle runs on the loop itself if the
+One exception to the worker thread: a request that is alone (``inline(item)`` says so: one client
+connected, no other request in flight, a few observations) while the worker is idle runs on the loop itself if the
 recent passes took under :data:`INLINE_BELOW_S`. Handing a pass to the thread and its answer back
 costs about 0.1 ms on this project's 2-core machine (measured: 0.30 ms per pass through
 ``run_in_executor`` against 0.21 ms called directly), as much as a small policy's pass, and
