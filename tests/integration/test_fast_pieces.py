@@ -131,7 +131,20 @@ def test_fast_defaults_leave_a_users_choices_alone(monkeypatch):
     }
     assert built["beta"] == default.replay_buffer_config["beta"] == 0.4
     uniform = {"type": "EpisodeReplayBuffer"}
-    assert fast_defaults.apply(_spec("DQN", replay_buffer_config=uniform)).config["replay_buffer_config"] == uniform
+    fast_uniform = {"type": fast_defaults.FAST_UNIFORM_BUFFER}
+    assert (
+        fast_defaults.apply(_spec("DQN", replay_buffer_config=uniform)).config["replay_buffer_config"] == fast_uniform
+    )
+    own = {"type": "mypkg.buffers.MyEpisodeReplayBuffer"}
+    assert fast_defaults.apply(_spec("DQN", replay_buffer_config=own)).config["replay_buffer_config"] == own
+    # TD3's default is the uniform buffer, DDPG's the prioritized one
+    from rlcli.algorithms.ddpg.ddpg import DDPGConfig
+    from rlcli.algorithms.td3.td3 import TD3Config
+
+    td3 = fast_defaults.apply(_spec("TD3"), TD3Config()).config["replay_buffer_config"]
+    assert td3 == {**TD3Config().replay_buffer_config, "type": fast_defaults.FAST_UNIFORM_BUFFER}
+    ddpg = fast_defaults.apply(_spec("DDPG"), DDPGConfig()).config["replay_buffer_config"]
+    assert ddpg == {**DDPGConfig().replay_buffer_config, "type": fast_defaults.FAST_BUFFER}
     monkeypatch.setenv(fast_defaults.STOCK_ENV, "1")
     assert fast_defaults.apply(_spec("SAC")).config == {}
 
@@ -177,6 +190,7 @@ def _episodes(seed: int, count: int) -> list:
             actions=list(rng.integers(0, 2, size=n)),
             action_space=gym.spaces.Discrete(2),
             rewards=list(rng.normal(size=n).astype(np.float32)),
+            infos=[{"episode": i, "step": k} for k in range(n + 1)],
             terminated=i % 3 == 0,
             truncated=i % 3 == 1,
             len_lookback_buffer=0,
@@ -184,6 +198,19 @@ def _episodes(seed: int, count: int) -> list:
         episode.to_numpy()
         out.append(episode)
     return out
+
+
+def _uniform_buffers(seed: int = 0):
+    from ray.rllib.utils.replay_buffers.episode_replay_buffer import EpisodeReplayBuffer
+
+    from rlcli.fast.replay import FastEpisodeReplayBuffer
+
+    stock, fast = EpisodeReplayBuffer(capacity=500), FastEpisodeReplayBuffer(capacity=500)
+    for buffer in (stock, fast):
+        buffer.rng = np.random.default_rng(seed)
+        for chunk in (_episodes(1, 12), _episodes(2, 12)):  # the second add evicts old episodes
+            buffer.add(chunk)
+    return stock, fast
 
 
 def _buffers(seed: int = 0):
@@ -233,6 +260,108 @@ def test_fast_buffer_samples_exactly_what_rllibs_samples(n_step):
     assert fast.get_num_timesteps() == stock.get_num_timesteps()
 
 
+@pytest.mark.parametrize("n_step", [1, 3, 6, (1, 4)], ids=["n1", "n3", "n6", "n1-3"])
+def test_fast_uniform_buffer_samples_exactly_what_rllibs_samples(n_step):
+    """RLlib's uniform EpisodeReplayBuffer and rlcli's, same seed, same episodes (lengths 1-39,
+    terminated, truncated and ongoing ones, infos that differ per step), as DQN's training step
+    samples them: the same transitions, n-step returns (to the last bit), infos, episode ids and
+    ends, the same number of items (n-step 6 runs past episode ends, where RLlib's count of items
+    changes and its slice drops the end flags) and the same metrics, batch after batch."""
+    stock, fast = _uniform_buffers()
+    for _ in range(5):
+        kwargs = {"num_items": 64, "n_step": n_step, "gamma": 0.97, "lookback": 0, "sample_episodes": True}
+        got, want = fast.sample(**kwargs), stock.sample(**kwargs)
+        assert [_fields(e) for e in got] == [_fields(e) for e in want]
+        # each sampled episode keeps its stored parent's id (the two buffers' parents have their own)
+        parents = [{p.id_: k for k, p in enumerate(b.episodes)} for b in (fast, stock)]
+        assert [(parents[0][e.id_], e.get_infos(0), e.get_infos(-1)) for e in got] == [
+            (parents[1][e.id_], e.get_infos(0), e.get_infos(-1)) for e in want
+        ]
+    assert fast.get_metrics() == stock.get_metrics()
+    assert fast.rng.integers(1 << 30) == stock.rng.integers(1 << 30)  # the same number of draws
+
+
+def test_fast_uniform_buffer_passes_sequences_to_rllib():
+    """Sequences (a stateful module's batch_length_T) are RLlib's own code: the same episodes."""
+    stock, fast = _uniform_buffers(seed=5)
+    kwargs = {"num_items": 16, "n_step": 1, "batch_length_T": 4, "lookback": 1, "sample_episodes": True}
+    got, want = fast.sample(**kwargs), stock.sample(**kwargs)
+    assert [np.asarray(e.get_observations()).tolist() for e in got] == [
+        np.asarray(e.get_observations()).tolist() for e in want
+    ]
+
+
+def _pendulum_episodes(seed: int, count: int) -> list:
+    """Pendulum-shaped episodes (Box actions) of random lengths, ends and data, numpy-ized."""
+    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        n = int(rng.integers(1, 40))
+        episode = SingleAgentEpisode(
+            observations=list(rng.normal(size=(n + 1, 3)).astype(np.float32)),
+            observation_space=gym.spaces.Box(-8.0, 8.0, (3,), np.float32),
+            actions=list(rng.uniform(-2.0, 2.0, size=(n, 1)).astype(np.float32)),
+            action_space=gym.spaces.Box(-2.0, 2.0, (1,), np.float32),
+            rewards=list(rng.normal(size=n).astype(np.float32)),
+            terminated=i % 3 == 0,
+            truncated=i % 3 == 1,
+            len_lookback_buffer=0,
+        )
+        episode.to_numpy()
+        out.append(episode)
+    return out
+
+
+@pytest.mark.parametrize("prioritized", [False, True], ids=["uniform", "prioritized"])
+@pytest.mark.parametrize("n_step", [1, 3], ids=["n1", "n3"])
+def test_ready_batch_equals_what_the_learner_pipeline_builds(prioritized, n_step):
+    """DDPG/TD3's ready batch (``sample_columns``) against RLlib's way, same seed and episodes:
+    RLlib's buffer samples one-step episodes and TD3's own Learner runs its learner connector
+    pipeline on them. Every column the pipeline builds is there, with the same dtype, shape and
+    values (to the last bit), and the buffers record the same metrics and sampled indices."""
+    from ray.rllib.utils.replay_buffers.episode_replay_buffer import EpisodeReplayBuffer
+    from ray.rllib.utils.replay_buffers.prioritized_episode_buffer import PrioritizedEpisodeReplayBuffer
+
+    from rlcli.algorithms.td3.td3 import TD3Config
+    from rlcli.fast.replay import FastEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer
+
+    learner = TD3Config().environment("Pendulum-v1").training(n_step=n_step).build_learner(env=gym.make("Pendulum-v1"))
+    kinds = (
+        (PrioritizedEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer)
+        if prioritized
+        else (
+            EpisodeReplayBuffer,
+            FastEpisodeReplayBuffer,
+        )
+    )
+    stock, fast = (kind(capacity=500) for kind in kinds)
+    for buffer in (stock, fast):
+        buffer.rng = np.random.default_rng(4)
+        for chunk in (_pendulum_episodes(1, 12), _pendulum_episodes(2, 12)):
+            buffer.add(chunk)
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        kwargs = {"n_step": n_step, "gamma": 0.98, "beta": 0.4}
+        episodes = stock.sample(num_items=64, lookback=0, sample_episodes=True, **kwargs)
+        want = learner._learner_connector(
+            rl_module=learner.module, batch={}, episodes=episodes, shared_data={}, metrics=learner.metrics
+        )["default_policy"]
+        got = fast.sample_columns(64, **kwargs)
+        assert sorted(got) == sorted(want)
+        for column, tensor in want.items():
+            expected = tensor.numpy()
+            assert got[column].dtype == expected.dtype and got[column].shape == expected.shape, column
+            assert np.array_equal(got[column], expected), column
+        if prioritized:
+            assert fast._last_sampled_indices == stock._last_sampled_indices
+            td_errors = rng.normal(size=64)
+            stock.update_priorities(td_errors)
+            fast.update_priorities(td_errors)
+    assert fast.get_metrics() == stock.get_metrics()
+
+
 def test_fast_buffer_sampling_frequencies_follow_the_priorities():
     """Sampling frequency of each stored step over many draws is proportional to its priority**alpha
     (the sum tree's values), within 5 standard errors: checks the draws themselves, not only
@@ -257,19 +386,30 @@ def test_fast_buffer_sampling_frequencies_follow_the_priorities():
     assert np.all(np.abs(counts - expected) <= 5 * stderr + 1), (size, np.max(np.abs(counts - expected) / stderr))
 
 
-def test_rllib_builds_the_fast_buffer_from_its_dotted_type():
+@pytest.mark.parametrize(
+    "algorithm, dotted",
+    [
+        ("DQN", fast_defaults.FAST_BUFFER),
+        ("TD3", fast_defaults.FAST_UNIFORM_BUFFER),
+        ("DDPG", fast_defaults.FAST_BUFFER),
+    ],
+)
+def test_rllib_builds_the_fast_buffer_from_its_dotted_type(algorithm, dotted):
     """The path a trial takes: update_from_dict (which turns the dotted type into the class), then
-    the Algorithm's own buffer construction (which tests the type as a string)."""
-    from ray.rllib.algorithms.dqn import DQN, DQNConfig
+    validate() and the Algorithm's own buffer construction (which tests the type as a string)."""
+    from ray.rllib.algorithms.dqn import DQN
 
-    from rlcli.fast.replay import FastPrioritizedEpisodeReplayBuffer
+    from rlcli.core.rllib.resolve import import_object, resolve_algorithm
 
-    config = DQNConfig().update_from_dict({"replay_buffer_config": {"type": fast_defaults.FAST_BUFFER, "capacity": 99}})
+    config = resolve_algorithm(algorithm).cls.get_default_config()
+    config = config.environment("Pendulum-v1" if algorithm != "DQN" else "CartPole-v1")
+    config = config.update_from_dict({"replay_buffer_config": {"type": dotted, "capacity": 99}})
     config.validate()
-    assert config.replay_buffer_config["type"] is FastPrioritizedEpisodeReplayBuffer
+    fast = import_object(dotted.rsplit(".", 1)[0] + ":" + dotted.rsplit(".", 1)[1], "buffer")
+    assert config.replay_buffer_config["type"] is fast
     algo = types.SimpleNamespace(config=config)  # what the method reads of the Algorithm
     buffer = DQN._create_local_replay_buffer_if_necessary(algo, config.to_dict())
-    assert type(buffer) is FastPrioritizedEpisodeReplayBuffer and buffer.capacity == 99
+    assert type(buffer) is fast and buffer.capacity == 99
 
 
 def test_plain_dqn_trains_with_the_fast_buffer(dqn_cartpole):
@@ -284,3 +424,44 @@ def test_plain_dqn_trains_with_the_fast_buffer(dqn_cartpole):
     rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
     assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
     assert rows[-1]["replay_buffer"]["num_env_steps_sampled_lifetime"] > 0
+
+
+def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners_weights():
+    """A real TD3 Algorithm (sampling in the trainer): its training step takes the ready-batch
+    path, updates once per env step after the start, and the env runner that samples holds
+    exactly the learner's actor weights after each iteration (synced without Ray's object store)."""
+    import ray
+    import torch
+
+    from rlcli.algorithms.td3.td3 import TD3Config
+    from rlcli.fast.replay import FastEpisodeReplayBuffer
+
+    config = (
+        TD3Config()
+        .environment("Pendulum-v1")
+        .env_runners(num_env_runners=0)
+        .training(
+            train_batch_size=32,
+            num_steps_sampled_before_learning_starts=50,
+            actor_hiddens=[16],
+            critic_hiddens=[16],
+            replay_buffer_config={"type": fast_defaults.FAST_UNIFORM_BUFFER},
+        )
+        .reporting(min_sample_timesteps_per_iteration=100)
+    )
+    algo = config.build_algo()
+    try:
+        assert type(algo.local_replay_buffer) is FastEpisodeReplayBuffer and algo._learns_from_ready_batches()
+        for _ in range(2):
+            result = algo.train()
+            learner_module = algo.learner_group._learner.module["default_policy"]
+            acting = algo.env_runner.module
+            acting_state = acting.state_dict()
+            for name, tensor in learner_module.pi.state_dict().items():
+                assert torch.equal(acting_state[f"pi.{name}"], tensor), name
+        trained = result["learners"]["default_policy"]["num_module_steps_trained_lifetime"]
+        sampled = result["env_runners"]["num_env_steps_sampled_lifetime"]
+        assert trained == 32 * (sampled - 50 + 1)  # one update of 32 per env step from step 50 on
+    finally:
+        algo.stop()
+        ray.shutdown()

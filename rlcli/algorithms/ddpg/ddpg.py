@@ -171,7 +171,9 @@ class DDPGConfig(AlgorithmConfig):
         if not self.in_evaluation and fragment != "auto" and fragment < longest:
             return f"rollout_fragment_length ({fragment}) must be >= n_step ({self.n_step})."
         kind = self.replay_buffer_config.get("type")
-        if isinstance(kind, str) and kind.rsplit(".", 1)[-1] not in _EPISODE_BUFFERS:
+        # the Algorithm builds an episode buffer for any type whose name holds "EpisodeReplayBuffer"
+        # (RLlib's four, rlcli.fast.replay's two, a user's subclass by its dotted path)
+        if isinstance(kind, str) and "EpisodeReplayBuffer" not in kind:
             names = ", ".join(_EPISODE_BUFFERS[:2])
             return f"replay_buffer_config.type must be an episode buffer ({names}), got {kind!r}."
         return None
@@ -213,8 +215,35 @@ class DDPGConfig(AlgorithmConfig):
 
 class DDPG(DQN):
     """Deep Deterministic Policy Gradient on the new API stack (RLlib's replay loop, DDPG's module
-    and learner)."""
+    and learner).
+
+    With one of :mod:`rlcli.fast.replay`'s buffers (the default, see
+    :mod:`rlcli.core.rllib.fast_defaults`), RLlib's default learner pipeline, one agent and a
+    feed-forward module, each update's replayed transitions go to the Learner as a ready train
+    batch (``sample_columns``: the same draws, the same columns the learner connector pipeline
+    builds from the one-step episodes) instead of as episodes. Why: in the TD3 Pendulum race's
+    profile, building those episodes (``sample``) and the pipeline that takes them apart again
+    were 45.6% and 16% of ``training_step``. Anything else takes DQN's own training step."""
 
     @classmethod
     def get_default_config(cls) -> DDPGConfig:  # type: ignore[override]
         return DDPGConfig()
+
+    def _training_step_new_api_stack(self) -> None:
+        if not self._learns_from_ready_batches():
+            return super()._training_step_new_api_stack()
+        from rlcli.algorithms.ddpg.ready_batches import training_step
+
+        training_step(self)
+        return None
+
+    def _learns_from_ready_batches(self) -> bool:
+        config: Any = self.config
+        return (
+            hasattr(self.local_replay_buffer, "sample_columns")
+            and not self._module_is_stateful
+            and not config.is_multi_agent
+            and config._learner_connector is None
+            and config.add_default_connectors_to_learner_pipeline
+            and config.count_steps_by == "env_steps"
+        )

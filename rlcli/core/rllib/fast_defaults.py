@@ -4,10 +4,13 @@ verified equal to RLlib's (tests/integration/test_fast_pieces.py).
 - SAC: ``rl_module_spec.catalog_class`` = :class:`rlcli.fast.sac.ConcatQSACCatalog` (Q-networks
   as one MLP over (obs, action), as in the SAC paper and SB3, instead of RLlib's multi-stream
   encoder with a fusion network: 10x fewer multiply-adds per update).
-- DQN: ``replay_buffer_config.type`` = :class:`rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer`
-  where the config leaves RLlib's default ``PrioritizedEpisodeReplayBuffer`` (absent, or that
-  short name): the same samples from the same draws, cheaper per sampled transition. (SAC's
-  ``validate()`` in RLlib 2.60 accepts only RLlib's four episode buffer names, so SAC keeps its own.)
+- DQN, DDPG and TD3 (and the old names that become them: APEX, SimpleQ, APEX_DDPG):
+  ``replay_buffer_config.type`` = :class:`rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer`
+  where the config asks for RLlib's ``PrioritizedEpisodeReplayBuffer``, and
+  :class:`rlcli.fast.replay.FastEpisodeReplayBuffer` where it asks for the uniform
+  ``EpisodeReplayBuffer`` (by that short name, or by leaving the algorithm's default): the same
+  samples from the same draws, cheaper per sampled transition. (SAC's ``validate()`` in RLlib
+  2.60 accepts only RLlib's four episode buffer names, so SAC keeps its own.)
 
 A config that sets its own ``rl_module_spec`` keeps it untouched, and so does a multi-agent one.
 A ``--restore`` checkpoint whose weights fit only the stock pieces trains on with those
@@ -35,8 +38,15 @@ FAST_PIECES: dict[str, dict[str, object]] = {
 }
 
 FAST_BUFFER = "rlcli.fast.replay.FastPrioritizedEpisodeReplayBuffer"
-#: Algorithm → the replay buffer type name that stands for RLlib's default (replaced by FAST_BUFFER).
-FAST_BUFFER_FOR: dict[str, str] = {"DQN": "PrioritizedEpisodeReplayBuffer"}
+FAST_UNIFORM_BUFFER = "rlcli.fast.replay.FastEpisodeReplayBuffer"
+#: RLlib's replay buffer type name → the fast buffer that samples the same.
+FAST_BUFFERS: dict[str, str] = {
+    "PrioritizedEpisodeReplayBuffer": FAST_BUFFER,
+    "EpisodeReplayBuffer": FAST_UNIFORM_BUFFER,
+}
+#: The algorithms whose training step samples the buffer as the fast buffers are tested for
+#: (DQN's ``training_step``: single-agent transitions; DDPG and TD3 inherit it).
+FAST_BUFFER_ALGORITHMS = frozenset({"DQN", "DDPG", "TD3"})
 
 
 def stock_requested() -> bool:
@@ -54,11 +64,12 @@ def apply(spec: ExperimentSpec, default_config: Any = None) -> ExperimentSpec:
         return spec
     pieces = FAST_PIECES.get(spec.algorithm, {})
     added = {key: value for key, value in pieces.items() if key not in spec.config}
-    stock_buffer = FAST_BUFFER_FOR.get(spec.algorithm)
     buffer = spec.config.get("replay_buffer_config", {})
-    if stock_buffer and isinstance(buffer, dict) and buffer.get("type", stock_buffer) == stock_buffer:
+    if spec.algorithm in FAST_BUFFER_ALGORITHMS and isinstance(buffer, dict):
         defaults = dict(getattr(default_config, "replay_buffer_config", None) or {})
-        added["replay_buffer_config"] = {**defaults, **buffer, "type": FAST_BUFFER}
+        stock = buffer.get("type", defaults.get("type", "PrioritizedEpisodeReplayBuffer"))
+        if isinstance(stock, str) and stock in FAST_BUFFERS:
+            added["replay_buffer_config"] = {**defaults, **buffer, "type": FAST_BUFFERS[stock]}
     if not added:
         return spec
     return dataclasses.replace(spec, config={**spec.config, **added})
