@@ -149,6 +149,23 @@ def test_fast_defaults_leave_a_users_choices_alone(monkeypatch):
     assert fast_defaults.apply(_spec("SAC")).config == {}
 
 
+def test_rllibs_dqn_and_sac_train_as_rlclis_named_alike_unless_stock_or_multi_agent(monkeypatch):
+    from ray.rllib.algorithms.dqn import DQN
+    from ray.rllib.algorithms.ppo import PPO
+    from ray.rllib.algorithms.sac import SAC
+
+    from rlcli.fast import algorithms
+
+    monkeypatch.delenv(fast_defaults.STOCK_ENV, raising=False)
+    assert fast_defaults.trainable(_spec("DQN"), DQN) is algorithms.DQN
+    assert fast_defaults.trainable(_spec("SAC"), SAC) is algorithms.SAC
+    assert algorithms.DQN.__name__ == "DQN" and issubclass(algorithms.SAC, SAC)  # trials named as before
+    assert fast_defaults.trainable(_spec("PPO"), PPO) is PPO
+    assert fast_defaults.trainable(_spec("DQN", policies=["a", "b"]), DQN) is DQN
+    monkeypatch.setenv(fast_defaults.STOCK_ENV, "1")
+    assert fast_defaults.trainable(_spec("SAC"), SAC) is SAC
+
+
 def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(
     rlcli_exe, sac_pendulum, storage, subprocess_env
 ):
@@ -169,6 +186,8 @@ def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(
         rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
         assert rows[-1]["training_iteration"] == 1
         assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
+        # rlcli's SAC learns from ready batches: no learner connector pass (RLlib's runs one per update)
+        assert ("learner_connector" in rows[-1]["learners"]["__all_modules__"]) == (catalog is None)
 
 
 # --- the prioritized replay buffer (rlcli.fast.replay) against RLlib's, on the same episodes ---
@@ -314,20 +333,31 @@ def _pendulum_episodes(seed: int, count: int) -> list:
     return out
 
 
+#: algorithm → (its config class's import path, the env, the episodes it learns from)
+PIPELINES = {
+    "TD3": ("rlcli.algorithms.td3.td3:TD3Config", "Pendulum-v1", _pendulum_episodes),
+    "SAC": ("ray.rllib.algorithms.sac:SACConfig", "Pendulum-v1", _pendulum_episodes),
+    "DQN": ("ray.rllib.algorithms.dqn:DQNConfig", "CartPole-v1", _episodes),
+}
+
+
+@pytest.mark.parametrize("algorithm", sorted(PIPELINES))
 @pytest.mark.parametrize("prioritized", [False, True], ids=["uniform", "prioritized"])
 @pytest.mark.parametrize("n_step", [1, 3], ids=["n1", "n3"])
-def test_ready_batch_equals_what_the_learner_pipeline_builds(prioritized, n_step):
-    """DDPG/TD3's ready batch (``sample_columns``) against RLlib's way, same seed and episodes:
-    RLlib's buffer samples one-step episodes and TD3's own Learner runs its learner connector
+def test_ready_batch_equals_what_the_learner_pipeline_builds(algorithm, prioritized, n_step):
+    """The ready batch (``sample_columns``) against RLlib's way, same seed and episodes: RLlib's
+    buffer samples one-step episodes and the algorithm's own Learner runs its learner connector
     pipeline on them. Every column the pipeline builds is there, with the same dtype, shape and
     values (to the last bit), and the buffers record the same metrics and sampled indices."""
     from ray.rllib.utils.replay_buffers.episode_replay_buffer import EpisodeReplayBuffer
     from ray.rllib.utils.replay_buffers.prioritized_episode_buffer import PrioritizedEpisodeReplayBuffer
 
-    from rlcli.algorithms.td3.td3 import TD3Config
+    from rlcli.core.rllib.resolve import import_object
     from rlcli.fast.replay import FastEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer
 
-    learner = TD3Config().environment("Pendulum-v1").training(n_step=n_step).build_learner(env=gym.make("Pendulum-v1"))
+    config_class, env, make_episodes = PIPELINES[algorithm]
+    config = import_object(config_class, "config")().environment(env).training(n_step=n_step)
+    learner = config.build_learner(env=gym.make(env))
     kinds = (
         (PrioritizedEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer)
         if prioritized
@@ -339,7 +369,7 @@ def test_ready_batch_equals_what_the_learner_pipeline_builds(prioritized, n_step
     stock, fast = (kind(capacity=500) for kind in kinds)
     for buffer in (stock, fast):
         buffer.rng = np.random.default_rng(4)
-        for chunk in (_pendulum_episodes(1, 12), _pendulum_episodes(2, 12)):
+        for chunk in (make_episodes(1, 12), make_episodes(2, 12)):
             buffer.add(chunk)
     rng = np.random.default_rng(9)
     for _ in range(3):
@@ -424,6 +454,7 @@ def test_plain_dqn_trains_with_the_fast_buffer(dqn_cartpole):
     rows = [json.loads(line) for line in (trial / "result.json").read_text().splitlines() if line.strip()]
     assert rows[-1]["learners"]["default_policy"]["num_module_steps_trained"] > 0
     assert rows[-1]["replay_buffer"]["num_env_steps_sampled_lifetime"] > 0
+    assert "learner_connector" not in rows[-1]["learners"]["__all_modules__"]  # ready batches
 
 
 def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners_weights():
@@ -434,6 +465,7 @@ def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners
     import torch
 
     from rlcli.algorithms.td3.td3 import TD3Config
+    from rlcli.fast.ready_batches import learns_from_ready_batches
     from rlcli.fast.replay import FastEpisodeReplayBuffer
 
     config = (
@@ -451,7 +483,7 @@ def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners
     )
     algo = config.build_algo()
     try:
-        assert type(algo.local_replay_buffer) is FastEpisodeReplayBuffer and algo._learns_from_ready_batches()
+        assert type(algo.local_replay_buffer) is FastEpisodeReplayBuffer and learns_from_ready_batches(algo)
         for _ in range(2):
             result = algo.train()
             learner_module = algo.learner_group._learner.module["default_policy"]

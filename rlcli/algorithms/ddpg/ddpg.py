@@ -29,6 +29,7 @@ from ray.rllib.algorithms.dqn.dqn import DQN
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rlcli.algorithms.ddpg.noise import NOISE_TYPES
+from rlcli.fast.ready_batches import ReadyBatches
 
 #: model_config keys the RLModule reads, filled in from the config's own keys.
 MODULE_KEYS = (
@@ -213,37 +214,10 @@ class DDPGConfig(AlgorithmConfig):
         return super()._model_config_auto_includes | {key: getattr(self, key) for key in MODULE_KEYS}
 
 
-class DDPG(DQN):
+class DDPG(ReadyBatches, DQN):
     """Deep Deterministic Policy Gradient on the new API stack (RLlib's replay loop, DDPG's module
-    and learner).
-
-    With one of :mod:`rlcli.fast.replay`'s buffers (the default, see
-    :mod:`rlcli.core.rllib.fast_defaults`), RLlib's default learner pipeline, one agent and a
-    feed-forward module, each update's replayed transitions go to the Learner as a ready train
-    batch (``sample_columns``: the same draws, the same columns the learner connector pipeline
-    builds from the one-step episodes) instead of as episodes. Why: in the TD3 Pendulum race's
-    profile, building those episodes (``sample``) and the pipeline that takes them apart again
-    were 45.6% and 16% of ``training_step``. Anything else takes DQN's own training step."""
+    and learner), learning from ready batches where it can (:mod:`rlcli.fast.ready_batches`)."""
 
     @classmethod
     def get_default_config(cls) -> DDPGConfig:  # type: ignore[override]
         return DDPGConfig()
-
-    def _training_step_new_api_stack(self) -> None:
-        if not self._learns_from_ready_batches():
-            return super()._training_step_new_api_stack()
-        from rlcli.algorithms.ddpg.ready_batches import training_step
-
-        training_step(self)
-        return None
-
-    def _learns_from_ready_batches(self) -> bool:
-        config: Any = self.config
-        return (
-            hasattr(self.local_replay_buffer, "sample_columns")
-            and not self._module_is_stateful
-            and not config.is_multi_agent
-            and config._learner_connector is None
-            and config.add_default_connectors_to_learner_pipeline
-            and config.count_steps_by == "env_steps"
-        )

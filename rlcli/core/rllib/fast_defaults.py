@@ -12,6 +12,11 @@ verified equal to RLlib's (tests/integration/test_fast_pieces.py).
   samples from the same draws, cheaper per sampled transition. (SAC's ``validate()`` in RLlib
   2.60 accepts only RLlib's four episode buffer names, so SAC keeps its own.)
 
+- DQN and SAC: the Tune trainable is :mod:`rlcli.fast.algorithms`' ``DQN`` / ``SAC`` (RLlib's,
+  named as RLlib's, with the training step of :mod:`rlcli.fast.ready_batches`: replayed
+  transitions go to the Learner as a ready train batch; SAC's buffer is built as the fast one
+  there, after RLlib's validation). rlcli's DDPG and TD3 have that step themselves.
+
 A config that sets its own ``rl_module_spec`` keeps it untouched, and so does a multi-agent one.
 A ``--restore`` checkpoint whose weights fit only the stock pieces trains on with those
 (:func:`rlcli.core.train.prepare.prepare`). RLlib's stock pieces, everywhere:
@@ -73,3 +78,22 @@ def apply(spec: ExperimentSpec, default_config: Any = None) -> ExperimentSpec:
     if not added:
         return spec
     return dataclasses.replace(spec, config={**spec.config, **added})
+
+
+#: RLlib's Algorithm classes (by module path and name) → the rlcli.fast class trained in their place.
+FAST_TRAINABLES = {
+    ("ray.rllib.algorithms.dqn.dqn", "DQN"): "rlcli.fast.algorithms:DQN",
+    ("ray.rllib.algorithms.sac.sac", "SAC"): "rlcli.fast.algorithms:SAC",
+}
+
+
+def trainable(spec: ExperimentSpec, algorithm_cls: Any) -> Any:
+    """The class Tune trains for ``spec``: :data:`FAST_TRAINABLES`' for RLlib's DQN and SAC
+    (single-agent, unless ``RLCLI_STOCK_RLLIB``), else ``algorithm_cls`` itself."""
+    path = FAST_TRAINABLES.get((getattr(algorithm_cls, "__module__", ""), getattr(algorithm_cls, "__qualname__", "")))
+    if path is None or names_policies(spec.config) or stock_requested():
+        return algorithm_cls
+    import importlib
+
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)

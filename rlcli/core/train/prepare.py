@@ -131,7 +131,7 @@ def prepare(
         notices.append(check_external(fitted.spec, num_trials, runners))
     return PreparedExperiment(
         spec=fitted.spec,
-        algorithm_cls=resolved.cls,
+        algorithm_cls=fast_defaults.trainable(fitted.spec, resolved.cls),
         envs=envs,
         request=fitted.request,
         num_trials=num_trials,

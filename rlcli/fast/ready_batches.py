@@ -1,11 +1,21 @@
-"""DDPG's training step with ready train batches: RLlib's DQN ``training_step`` (new API stack)
-with its replay-and-learn part taking the buffer's ``sample_columns`` to the Learner as a
-``MultiAgentBatch``, which the Learner takes as it is (no learner connector pass).
+"""The DQN family's training step with ready train batches (DQN, SAC, DDPG, TD3): RLlib's DQN
+``training_step`` (new API stack, which SAC also runs) with its replay-and-learn part taking the
+buffer's ``sample_columns`` to the Learner as a ``MultiAgentBatch``, which the Learner takes as
+it is (no learner connector pass).
+
+Why: in the TD3 Pendulum race's profile (``make profile ALGO=TD3``), building one-step episodes
+out of the stored ones (RLlib's buffer ``sample``) and the learner connector pipeline that takes
+them apart again were 45.6% and 16% of ``training_step``; DQN's and SAC's profiles show the same
+pieces (``docs/speed.md``).
 
 Everything around it is DQN's, in its order and with its metrics: sampling the env runners into
 the buffer, the store/train ratio of ``training_intensity``, learning only after
 ``num_steps_sampled_before_learning_starts``, the TD errors taken out of the results to update
-the priorities, and the weights synced to the env runners after the updates."""
+the priorities, and the weights synced to the env runners after the updates. It applies with one
+of :mod:`rlcli.fast.replay`'s buffers, RLlib's default learner pipeline, one agent, a
+feed-forward module and steps counted in env steps; anything else runs DQN's own step.
+:class:`ReadyBatches` puts it into an Algorithm class.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +46,51 @@ from ray.rllib.utils.metrics import (
 from ray.rllib.utils.numpy import convert_to_numpy
 from ray.rllib.utils.replay_buffers.utils import update_priorities_in_episode_replay_buffer
 
+from rlcli.fast.replay import FastEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer
+
+
+class ReadyBatches:
+    """Mixin for a DQN-family Algorithm class (before RLlib's class in the bases): its training
+    step learns from ready batches where it can, and RLlib's own buffer types (by their names,
+    as a config or RLlib's validation writes them) are built as :mod:`rlcli.fast.replay`'s."""
+
+    def _training_step_new_api_stack(self) -> None:
+        if not learns_from_ready_batches(self):
+            super()._training_step_new_api_stack()  # type: ignore[misc]
+            return
+        training_step(self)
+
+    def _create_local_replay_buffer_if_necessary(self, config: Any) -> Any:
+        buffer_config = config.get("replay_buffer_config") or {}
+        kind = buffer_config.get("type")
+        fast = FAST_CLASSES.get(kind) if isinstance(kind, str) else None
+        if fast is not None:
+            config = {"replay_buffer_config": {**buffer_config, "type": fast}}
+        return super()._create_local_replay_buffer_if_necessary(config)  # type: ignore[misc]
+
+
+#: RLlib's buffer type names → the fast buffers that sample the same.
+FAST_CLASSES = {
+    "EpisodeReplayBuffer": FastEpisodeReplayBuffer,
+    "PrioritizedEpisodeReplayBuffer": FastPrioritizedEpisodeReplayBuffer,
+}
+
+
+def learns_from_ready_batches(algo: Any) -> bool:
+    """Whether ``algo``'s updates can take ready batches (see the module docstring)."""
+    config: Any = algo.config
+    return (
+        hasattr(algo.local_replay_buffer, "sample_columns")
+        and not algo._module_is_stateful
+        and not config.is_multi_agent
+        and config._learner_connector is None
+        and config.add_default_connectors_to_learner_pipeline
+        and config.count_steps_by == "env_steps"
+    )
+
 
 def training_step(algo: Any) -> None:
-    """One iteration of ``algo`` (a :class:`rlcli.algorithms.ddpg.ddpg.DDPG`)."""
+    """One training step of ``algo`` on ready batches (DQN's, see the module docstring)."""
     from ray.rllib.algorithms.dqn.dqn import calculate_rr_weights
 
     config = algo.config
