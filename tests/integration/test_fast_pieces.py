@@ -193,21 +193,25 @@ def test_plain_sac_trains_with_the_concat_q_network_and_stock_on_request(
 # --- the prioritized replay buffer (rlcli.fast.replay) against RLlib's, on the same episodes ---
 
 
-def _episodes(seed: int, count: int) -> list:
-    """Finished and ongoing CartPole-shaped episodes of random lengths and data, as an env
-    runner hands them to the buffer (numpy-ized)."""
+def _episodes(seed: int, count: int, continuous: bool = False) -> list:
+    """Finished and ongoing episodes of random lengths and data, with infos, as an env runner
+    hands them to the buffer (numpy-ized): CartPole-shaped, or Pendulum-shaped (Box actions)."""
     from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
     rng = np.random.default_rng(seed)
-    space = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+    obs_space = (
+        gym.spaces.Box(-8.0, 8.0, (3,), np.float32) if continuous else gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+    )
+    action_space = gym.spaces.Box(-2.0, 2.0, (1,), np.float32) if continuous else gym.spaces.Discrete(2)
     out = []
     for i in range(count):
         n = int(rng.integers(1, 40))
+        actions = rng.uniform(-2.0, 2.0, size=(n, 1)).astype(np.float32) if continuous else rng.integers(0, 2, size=n)
         episode = SingleAgentEpisode(
-            observations=list(rng.normal(size=(n + 1, 4)).astype(np.float32)),
-            observation_space=space,
-            actions=list(rng.integers(0, 2, size=n)),
-            action_space=gym.spaces.Discrete(2),
+            observations=list(rng.normal(size=(n + 1, obs_space.shape[0])).astype(np.float32)),
+            observation_space=obs_space,
+            actions=list(actions),
+            action_space=action_space,
             rewards=list(rng.normal(size=n).astype(np.float32)),
             infos=[{"episode": i, "step": k} for k in range(n + 1)],
             terminated=i % 3 == 0,
@@ -217,6 +221,10 @@ def _episodes(seed: int, count: int) -> list:
         episode.to_numpy()
         out.append(episode)
     return out
+
+
+def _pendulum_episodes(seed: int, count: int) -> list:
+    return _episodes(seed, count, continuous=True)
 
 
 def _uniform_buffers(seed: int = 0):
@@ -308,29 +316,6 @@ def test_fast_uniform_buffer_passes_sequences_to_rllib():
     assert [np.asarray(e.get_observations()).tolist() for e in got] == [
         np.asarray(e.get_observations()).tolist() for e in want
     ]
-
-
-def _pendulum_episodes(seed: int, count: int) -> list:
-    """Pendulum-shaped episodes (Box actions) of random lengths, ends and data, numpy-ized."""
-    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(count):
-        n = int(rng.integers(1, 40))
-        episode = SingleAgentEpisode(
-            observations=list(rng.normal(size=(n + 1, 3)).astype(np.float32)),
-            observation_space=gym.spaces.Box(-8.0, 8.0, (3,), np.float32),
-            actions=list(rng.uniform(-2.0, 2.0, size=(n, 1)).astype(np.float32)),
-            action_space=gym.spaces.Box(-2.0, 2.0, (1,), np.float32),
-            rewards=list(rng.normal(size=n).astype(np.float32)),
-            terminated=i % 3 == 0,
-            truncated=i % 3 == 1,
-            len_lookback_buffer=0,
-        )
-        episode.to_numpy()
-        out.append(episode)
-    return out
 
 
 #: algorithm → (its config class's import path, the env, the episodes it learns from)
