@@ -445,7 +445,7 @@ def test_plain_dqn_trains_with_the_fast_buffer(dqn_cartpole):
 def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners_weights():
     """A real TD3 Algorithm (sampling in the trainer): its training step takes the ready-batch
     path, updates once per env step after the start, and the env runner that samples holds
-    exactly the learner's actor weights after each iteration (synced without Ray's object store)."""
+    exactly the learner's actor weights after the iteration (synced without Ray's object store)."""
     import ray
     import torch
 
@@ -469,13 +469,11 @@ def test_td3_learns_from_ready_batches_and_its_env_runner_acts_with_the_learners
     algo = config.build_algo()
     try:
         assert type(algo.local_replay_buffer) is FastEpisodeReplayBuffer and learns_from_ready_batches(algo)
-        for _ in range(2):
-            result = algo.train()
-            learner_module = algo.learner_group._learner.module["default_policy"]
-            acting = algo.env_runner.module
-            acting_state = acting.state_dict()
-            for name, tensor in learner_module.pi.state_dict().items():
-                assert torch.equal(acting_state[f"pi.{name}"], tensor), name
+        result = algo.train()
+        learner_module = algo.learner_group._learner.module["default_policy"]
+        acting_state = algo.env_runner.module.state_dict()
+        for name, tensor in learner_module.pi.state_dict().items():
+            assert torch.equal(acting_state[f"pi.{name}"], tensor), name
         trained = result["learners"]["default_policy"]["num_module_steps_trained_lifetime"]
         sampled = result["env_runners"]["num_env_steps_sampled_lifetime"]
         assert trained == 32 * (sampled - 50 + 1)  # one update of 32 per env step from step 50 on

@@ -154,17 +154,17 @@ def test_multi_agent_modules_and_mapping_by_import_path(rlcli_exe, user_env):
     learners = result_rows(trial)[-1]["learners"]
     assert {"p0", "p1"} <= set(learners)
     checkpoint = sorted(trial.glob("checkpoint_*"))[-1]
-    for policy, width in (("p0", 3), ("p1", 5)):
-        state = checkpoint / "learner_group" / "learner" / "rl_module" / policy
-        assert state.is_dir()
-        script = (
-            "import sys\nfrom ray.rllib.core.rl_module.rl_module import RLModule\n"
-            "m = RLModule.from_checkpoint(sys.argv[1])\nprint(type(m).__name__, m.pi[0].out_features)\n"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", script, str(state)], env=user_env, capture_output=True, text=True, timeout=120
-        )
-        assert out.stdout.split() == ["TinyActorCritic", str(width)], out.stderr[-2000:]
+    states = [checkpoint / "learner_group" / "learner" / "rl_module" / policy for policy in ("p0", "p1")]
+    assert all(state.is_dir() for state in states)
+    script = (  # both modules read back by RLlib alone, in one fresh interpreter
+        "import sys\nfrom ray.rllib.core.rl_module.rl_module import RLModule\n"
+        "for path in sys.argv[1:]:\n"
+        "    m = RLModule.from_checkpoint(path)\n    print(type(m).__name__, m.pi[0].out_features)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, *map(str, states)], env=user_env, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["TinyActorCritic", "3", "TinyActorCritic", "5"], out.stderr[-2000:]
     proc = run_rlcli(rlcli_exe, "rollout", str(checkpoint), "--episodes", "2", "--json", env=user_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert len(json.loads(proc.stdout)["returns"]) == 2
