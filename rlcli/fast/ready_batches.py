@@ -12,8 +12,9 @@ Everything around it is DQN's, in its order and with its metrics: sampling the e
 the buffer, the store/train ratio of ``training_intensity``, learning only after
 ``num_steps_sampled_before_learning_starts``, the TD errors taken out of the results to update
 the priorities, and the weights synced to the env runners after the updates. It applies with one
-of :mod:`rlcli.fast.replay`'s buffers, RLlib's default learner pipeline, one agent, a
-feed-forward module and steps counted in env steps; anything else runs DQN's own step.
+of :mod:`rlcli.fast.replay`'s buffers (which the config names: :mod:`rlcli.core.rllib.fast_defaults`,
+or SAC's class builds: :mod:`rlcli.fast.algorithms`), RLlib's default learner pipeline, one agent,
+a feed-forward module and steps counted in env steps; anything else runs DQN's own step.
 :class:`ReadyBatches` puts it into an Algorithm class.
 """
 
@@ -46,34 +47,16 @@ from ray.rllib.utils.metrics import (
 from ray.rllib.utils.numpy import convert_to_numpy
 from ray.rllib.utils.replay_buffers.utils import update_priorities_in_episode_replay_buffer
 
-from rlcli.fast.replay import FastEpisodeReplayBuffer, FastPrioritizedEpisodeReplayBuffer
-
 
 class ReadyBatches:
     """Mixin for a DQN-family Algorithm class (before RLlib's class in the bases): its training
-    step learns from ready batches where it can, and RLlib's own buffer types (by their names,
-    as a config or RLlib's validation writes them) are built as :mod:`rlcli.fast.replay`'s."""
+    step learns from ready batches where it can (see the module docstring)."""
 
     def _training_step_new_api_stack(self) -> None:
         if not learns_from_ready_batches(self):
             super()._training_step_new_api_stack()  # type: ignore[misc]
             return
         training_step(self)
-
-    def _create_local_replay_buffer_if_necessary(self, config: Any) -> Any:
-        buffer_config = config.get("replay_buffer_config") or {}
-        kind = buffer_config.get("type")
-        fast = FAST_CLASSES.get(kind) if isinstance(kind, str) else None
-        if fast is not None:
-            config = {"replay_buffer_config": {**buffer_config, "type": fast}}
-        return super()._create_local_replay_buffer_if_necessary(config)  # type: ignore[misc]
-
-
-#: RLlib's buffer type names → the fast buffers that sample the same.
-FAST_CLASSES = {
-    "EpisodeReplayBuffer": FastEpisodeReplayBuffer,
-    "PrioritizedEpisodeReplayBuffer": FastPrioritizedEpisodeReplayBuffer,
-}
 
 
 def learns_from_ready_batches(algo: Any) -> bool:

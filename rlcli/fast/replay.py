@@ -332,3 +332,10 @@ class FastEpisodeReplayBuffer(EpisodeReplayBuffer, metaclass=_NamedLikeItsType):
             count += (min(t + actual_n_step - 1, length) - t - (actual_n_step - 1) + 1) or 1  # RLlib's count
         _record_sample(self, draws, batch_size_B, 0)
         return draws
+
+
+#: RLlib's buffer type names → the fast buffers that sample the same.
+FAST_BUFFERS: dict[str, type[EpisodeReplayBuffer]] = {
+    "EpisodeReplayBuffer": FastEpisodeReplayBuffer,
+    "PrioritizedEpisodeReplayBuffer": FastPrioritizedEpisodeReplayBuffer,
+}

@@ -14,8 +14,8 @@ verified equal to RLlib's (tests/integration/test_fast_pieces.py).
 
 - DQN and SAC: the Tune trainable is :mod:`rlcli.fast.algorithms`' ``DQN`` / ``SAC`` (RLlib's,
   named as RLlib's, with the training step of :mod:`rlcli.fast.ready_batches`: replayed
-  transitions go to the Learner as a ready train batch; SAC's buffer is built as the fast one
-  there, after RLlib's validation). rlcli's DDPG and TD3 have that step themselves.
+  transitions go to the Learner as a ready train batch; SAC's class builds its buffer as the
+  fast one, after RLlib's validation). rlcli's DDPG and TD3 have that step themselves.
 
 A config that sets its own ``rl_module_spec`` keeps it untouched, and so does a multi-agent one.
 A ``--restore`` checkpoint whose weights fit only the stock pieces trains on with those
